@@ -1,0 +1,10 @@
+"""The platform's own settings, with the database and cache chosen by the test environment."""
+
+from eyt_testing.settings import caches, databases
+
+from esports.settings import *  # noqa: F403
+
+DATABASES = databases()
+CACHES = caches()
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EYT_AUDIT_HMAC_KEY = "example-project-tests"

@@ -1,0 +1,1 @@
+"""Test support shared by the django-eyt packages. Not published; installed by tox and nox."""
