@@ -89,9 +89,11 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def browser(session: nox.Session) -> None:
+    """Only the browser tests of every package and the example project (they also run in `tests`)."""
     install_platform(session)
-    session.install("-r", "requirements/tests.txt", "-e", "testing", "playwright>=1.49")
-    session.run("pytest", "example_project/browser_tests", *session.posargs)
+    session.install("-r", "requirements/tests.txt", "-e", "testing")
+    for path in [*LOCAL, "example_project"]:
+        session.run("pytest", path, "-m", "browser", *session.posargs, env={"EYT_REQUIRE_TIERS": "browser"})
 
 
 @nox.session

@@ -36,6 +36,6 @@ def test_demo_data_is_idempotent_and_prints_the_accounts(db, capsys):
     out = capsys.readouterr().out
     assert "eyt-demo-2026" in out and "staff" in out
     users = get_user_model().objects.order_by("username")
-    assert [u.username for u in users] == ["coach", "organiser", "player", "staff"]
+    assert [u.username for u in users] == ["coach", "organiser", "player", "player2", "staff"]
     assert users.get(username="staff").is_staff and not users.get(username="player").is_staff
     assert users.get(username="player").check_password("eyt-demo-2026")

@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium (Playwright's own browser download does not work offline).
 
-Use as a pytest plugin: ``pytest_plugins = ["eyt_testing.browser"]``. The ``page`` fixture opens a fresh
+The eyt_testing pytest plugin loads these fixtures wherever Playwright is installed; tests that use them are
+marked ``browser`` (a tier: deselected without Chromium, required in CI). The ``page`` fixture opens a fresh
 browser context per test and saves a screenshot of the final state to ``artifacts/screenshots/``.
 """
 
@@ -28,8 +29,12 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(os.environ.get("EYT_ARTIFACTS", "artifacts")).resolve()
 
 
+def find_chromium() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = find_chromium()
     if not path:
         raise pytest.UsageError("Browser tests need Chromium: apt-get install -y chromium (or set CHROMIUM_PATH).")
     return path

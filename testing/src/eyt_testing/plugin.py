@@ -1,12 +1,15 @@
-"""Service tiers: tests marked ``postgres`` or ``redis`` run only where that service is configured.
+"""Service tiers, and the browser fixtures where Playwright is installed.
 
-Without ``DATABASE_URL`` (PostgreSQL) or ``REDIS_URL`` a tier's tests are deselected and the summary says so.
-``EYT_REQUIRE_TIERS=postgres,redis`` (CI sets it) turns a missing service into an error instead, so a tier that CI
+Tests marked ``postgres``, ``redis`` or ``browser`` run only where that service is at hand: ``DATABASE_URL``
+pointing at PostgreSQL, ``REDIS_URL``, Playwright with a Chromium (``CHROMIUM_PATH`` or ``chromium`` on PATH).
+Elsewhere a tier's tests are deselected and the summary says so. ``EYT_REQUIRE_TIERS=postgres,redis,browser`` (CI
+sets it) turns a missing service into an error instead, so a tier that CI
 is meant to run can never quietly vanish.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -14,15 +17,25 @@ import pytest
 TIERS = {
     "postgres": ("DATABASE_URL", "needs PostgreSQL: set DATABASE_URL=postgres://..."),
     "redis": ("REDIS_URL", "needs Redis: set REDIS_URL=redis://..."),
+    "browser": ("CHROMIUM_PATH", "needs Playwright and Chromium: pip install playwright; apt-get install chromium"),
 }
 
 
 def tier_available(tier: str) -> bool:
-    variable = TIERS[tier][0]
-    value = os.environ.get(variable, "")
+    if tier == "browser":
+        return browser_available()
+    value = os.environ.get(TIERS[tier][0], "")
     if tier == "postgres":
         return value.startswith(("postgres://", "postgresql://", "pgsql://"))
     return bool(value)
+
+
+def browser_available() -> bool:
+    if importlib.util.find_spec("playwright") is None:
+        return False
+    from eyt_testing.browser import find_chromium
+
+    return find_chromium() is not None
 
 
 def required_tiers() -> set[str]:
@@ -30,6 +43,8 @@ def required_tiers() -> set[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if importlib.util.find_spec("playwright") is not None:
+        config.pluginmanager.import_plugin("eyt_testing.browser")  # the ``browser`` and ``page`` fixtures
     for tier, (_, why) in TIERS.items():
         config.addinivalue_line("markers", f"{tier}: {why}")
     missing = sorted(tier for tier in required_tiers() if tier not in TIERS or not tier_available(tier))

@@ -33,7 +33,10 @@ def caches() -> dict[str, Any]:
     url = os.environ.get("REDIS_URL")
     if not url:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {"default": {**environ.Env.cache_url_config(url), "KEY_PREFIX": f"eyt-test-{run_name()}"}}
+    config = environ.Env.cache_url_config(url)
+    return {
+        "default": {**config, "BACKEND": "eyt_testing.cache.PrefixedRedisCache", "KEY_PREFIX": f"eyt-test-{run_name()}"}
+    }
 
 
 def tasks_app() -> list[str]:

@@ -1,0 +1,312 @@
+"""django-eyt-audit against django-auditlog and django-simple-history on one 6-field model, PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/audit/run.py \
+        [--ops 300] [--verify-size 1000000]
+
+Creates a throwaway database next to DATABASE_URL's, measures queries and wall time per tracked operation as a
+ratio to the untracked model (autocommit, then each operation in its own atomic block), the append rate of 4
+writer processes and the verify rate over a chain of --verify-size entries (filled with COPY, chain values from
+the package's own canonical form and key), prints a table and drops the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCH_DB = "eyt_audit_bench"
+
+
+def configure(database_name: str | None = None) -> None:
+    import dj_database_url
+    import django
+    from django.conf import settings
+
+    sys.path.insert(0, str(HERE))
+    database = dj_database_url.parse(os.environ["DATABASE_URL"])
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("DATABASE_URL must point at PostgreSQL")
+    database["NAME"] = database_name or BENCH_DB
+    settings.configure(
+        DEBUG=False,
+        USE_TZ=True,
+        SECRET_KEY="benchmark",
+        EYT_AUDIT_HMAC_KEY="benchmark-hmac-key-of-at-least-32-bytes",
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "auditlog",
+            "simple_history",
+            "eyt_audit",
+            "benchapp",
+        ],
+        DATABASES={"default": database},
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+    from auditlog.registry import auditlog
+
+    from benchapp.models import WithAuditlog, WithEyt
+    from eyt_audit import register
+
+    auditlog.register(WithAuditlog)
+    register(WithEyt)
+
+
+def create_database() -> None:
+    import dj_database_url
+    import psycopg
+
+    url = dj_database_url.parse(os.environ["DATABASE_URL"])
+    with psycopg.connect(
+        host=url["HOST"], port=url["PORT"] or 5432, user=url["USER"], password=url["PASSWORD"] or None,
+        dbname=url["NAME"], autocommit=True,
+    ) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        admin.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def drop_database() -> None:
+    import dj_database_url
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    url = dj_database_url.parse(os.environ["DATABASE_URL"])
+    with psycopg.connect(
+        host=url["HOST"], port=url["PORT"] or 5432, user=url["USER"], password=url["PASSWORD"] or None,
+        dbname=url["NAME"], autocommit=True,
+    ) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+
+# --- per-operation cost -------------------------------------------------------------------------------------------
+
+OPERATIONS = ("create", "update", "no-op save", "delete")
+
+
+def measure(model, ops: int, atomic: bool) -> dict[str, tuple[float, float]]:
+    """Seconds and queries per operation for ``ops`` objects of ``model``."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    joined = timezone.now()
+    wrap = transaction.atomic if atomic else _nothing
+    objs = []
+    steps = {
+        "create": lambda i: objs.append(
+            model.objects.create(
+                name=f"n{i}", email=f"{i}@example.com", score=i, price=Decimal("1.50"), active=True, joined=joined
+            )
+        ),
+        "update": lambda i: _update(objs[i], i),
+        "no-op save": lambda i: objs[i].save(),
+        "delete": lambda i: objs[i].delete(),
+    }
+    results = {}
+    for name in OPERATIONS:
+        step = steps[name]
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            for i in range(ops):
+                with wrap():
+                    step(i)
+            elapsed = time.perf_counter() - started
+        results[name] = (elapsed / ops, counter.count / ops)
+    return results
+
+
+class Counter:
+    """Statements sent through Django's cursors (BEGIN/COMMIT are not: they are the same for every package)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _update(obj, i):
+    obj.score = i + 1
+    obj.save()
+
+
+def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dict[str, tuple[float, float]]]]:
+    from benchapp.models import Plain, WithAuditlog, WithEyt, WithHistory
+
+    models = {"untracked": Plain, "django-auditlog": WithAuditlog, "simple-history": WithHistory, "eyt_audit": WithEyt}
+    table: dict = {}
+    for atomic in (False, True):
+        samples: dict[str, dict[str, list]] = {label: {op: [] for op in OPERATIONS} for label in models}
+        for _ in range(rounds):  # interleaved rounds, so drift hits every package alike
+            for label, model in models.items():
+                for op, values in measure(model, ops, atomic).items():
+                    samples[label][op].append(values)
+        table[atomic] = {
+            label: {
+                op: (statistics.median(v[0] for v in values), values[0][1]) for op, values in ops_.items()
+            }
+            for label, ops_ in samples.items()
+        }
+    return table
+
+
+def print_per_operation(table) -> None:
+    for atomic, rows in table.items():
+        mode = "each operation in transaction.atomic()" if atomic else "autocommit"
+        print(f"\nPer operation, {mode}: time ratio to untracked (queries per op; untracked µs)")
+        base = rows["untracked"]
+        header = f"{'':18}" + "".join(f"{op:>24}" for op in OPERATIONS)
+        print(header)
+        print(f"{'untracked':18}" + "".join(f"{base[op][0] * 1e6:>14.0f} µs ({base[op][1]:.0f} q)" for op in OPERATIONS))
+        for label, values in rows.items():
+            if label == "untracked":
+                continue
+            cells = "".join(
+                f"{values[op][0] / base[op][0]:>15.2f}x ({values[op][1]:.1f} q)" for op in OPERATIONS
+            )
+            print(f"{label:18}{cells}")
+
+
+# --- concurrent appends -------------------------------------------------------------------------------------------
+
+def _writer(count: int, ready, go, elapsed) -> None:
+    configure()
+    from django.db import connection, transaction
+
+    from eyt_audit import record
+
+    record("bench.warmup")
+    ready.release()
+    go.wait()
+    started = time.perf_counter()
+    for n in range(count):
+        with transaction.atomic():
+            record("bench.concurrent", metadata={"n": n, "pid": os.getpid()})
+    elapsed.put(time.perf_counter() - started)
+    connection.close()
+
+
+def concurrent_appends(writers: int, per_writer: int) -> float:
+    """Entries per second while ``writers`` processes append at once (timed after each has set up Django)."""
+    context = multiprocessing.get_context("spawn")
+    ready, go, elapsed = context.Semaphore(0), context.Event(), context.Queue()
+    processes = [context.Process(target=_writer, args=(per_writer, ready, go, elapsed)) for _ in range(writers)]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.acquire()
+    go.set()
+    slowest = max(elapsed.get() for _ in processes)
+    for process in processes:
+        process.join()
+    if any(process.exitcode for process in processes):
+        sys.exit("a writer process failed")
+    return writers * per_writer / slowest
+
+
+# --- verify ---------------------------------------------------------------------------------------------------------
+
+def build_chain(size: int, batch: int = 20_000) -> None:
+    """Append ``size`` entries to the chain: chain values computed with the package's own canonical form and key,
+    rows streamed into the table with COPY (the fast way to fill a table; ``record()`` is measured above)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from psycopg.types.json import Jsonb
+
+    from eyt_audit import ledger
+    from eyt_audit.chain import linker
+    from eyt_audit.models import ENTRY_FIELDS, AuditEntry, ChainHead
+    from eyt_audit.trail import build_row
+
+    template = build_row("bench.filled", metadata={"amount": "12.50", "currency": "eur", "payment": 0})
+    template["created_at"] = timezone.now()
+    link_with = linker()
+    columns = ", ".join([*ENTRY_FIELDS, "chain"])
+    json_fields = {"changes", "metadata", "context"}
+    with transaction.atomic():
+        sequence, previous = ledger._claim(connection, size, "default", None)
+        sequence -= size
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            for start in range(0, size, batch):
+                with raw.copy(f"COPY {AuditEntry._meta.db_table} ({columns}) FROM STDIN") as copy:
+                    for _ in range(min(batch, size - start)):
+                        sequence += 1
+                        metadata = {**template["metadata"], "payment": sequence}
+                        values = {**template, "sequence": sequence, "metadata": metadata}
+                        previous = link_with(previous, ledger.canonical_form(values))
+                        copy.write_row(
+                            [Jsonb(values[name]) if name in json_fields else values[name] for name in ENTRY_FIELDS]
+                            + [previous]
+                        )
+        ChainHead.objects.filter(pk=ledger.HEAD_ID).update(chain=previous)
+
+
+def verify_rate() -> tuple[int, float, float]:
+    """Entries checked, wall seconds and this process's CPU seconds (the rest is the server's work and waiting for
+    a core on a busy machine)."""
+    from eyt_audit.verification import verify
+
+    cpu = time.process_time()
+    report = verify()
+    if not report.ok:
+        sys.exit(f"verify failed: {report.problem}")
+    return report.checked, report.seconds, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ops", type=int, default=300, help="operations per kind, per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--per-writer", type=int, default=500)
+    parser.add_argument("--verify-size", type=int, default=1_000_000, help="entries in the chain verify walks")
+    args = parser.parse_args()
+    if "DATABASE_URL" not in os.environ:
+        sys.exit("set DATABASE_URL=postgres://...")
+    create_database()
+    configure()
+    try:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("migrate", run_syncdb=True, verbosity=0)  # benchapp has no migrations
+        import django
+
+        print(f"Django {django.get_version()}, PostgreSQL, {args.ops} operations x {args.rounds} rounds")
+        print_per_operation(per_operation(args.ops, args.rounds))
+        rate = concurrent_appends(args.writers, args.per_writer)
+        print(f"\nConcurrent appends: {args.writers} writer processes, {rate:,.0f} entries/s (one transaction each)")
+        from eyt_audit.verification import verify
+
+        assert verify().ok
+        build_chain(args.verify_size)
+        checked, seconds, cpu = verify_rate()
+        load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"Verify: {checked:,} entries in {seconds:.1f} s ({checked / seconds:,.0f} entries/s; "
+              f"{cpu:.1f} s CPU in this process; load average {load})")
+    finally:
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""django-eyt-payments overhead against calling stripe-python directly, both against localstripe on loopback.
+
+For ``create_payment_intent`` and ``refund_payment`` it times the package and the bare stripe-python call that
+does the same at Stripe (same parameters, same idempotency-key header), interleaved in one run, and counts the
+database queries of each package operation. Goal: under 1.2x and at most 3 queries per operation.
+
+    python benchmarks/payments/run.py [--rounds 200]        # SQLite in memory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/payments/run.py
+
+Needs django-eyt-payments, eyt-testing and localstripe installed in the running interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+import django
+from django.conf import settings
+
+OMIT = [
+    "description",
+    "reason",
+    "automatic_payment_methods",
+    "statement_descriptor_suffix",
+    "receipt_email",
+    "return_url",
+]
+
+
+def configure(api_base: str) -> None:
+    from eyt_testing.settings import databases
+
+    settings.configure(
+        SECRET_KEY="bench",
+        USE_TZ=True,
+        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "eyt_payments"],
+        DATABASES=databases(),
+        EYT_PAYMENTS_SECRET_KEY="sk_test_bench",
+        EYT_PAYMENTS_MAX_NETWORK_RETRIES=0,
+        EYT_PAYMENTS_GATEWAY={
+            "BACKEND": "eyt_payments.gateways.stripe.StripeGateway",
+            "OPTIONS": {"api_base": api_base, "omit_params": OMIT},
+        },
+    )
+    django.setup()
+
+
+@contextmanager
+def throwaway_database() -> Iterator[None]:
+    """A fresh test database (``test_<name>`` on PostgreSQL), migrated, dropped at the end."""
+    from django.db import connection
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def statements(captured: object) -> int:
+    """Queries run, not counting transaction control (SQLite logs BEGIN/COMMIT, PostgreSQL does not)."""
+    return sum(not q["sql"].upper().startswith(TRANSACTION_CONTROL) for q in captured.captured_queries)  # type: ignore[attr-defined]
+
+
+def timed(operation: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    operation()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+
+    from eyt_testing.localstripe import running_localstripe
+
+    with running_localstripe() as server:
+        configure(server.url)
+        with throwaway_database():
+            measure(args.rounds)
+
+
+def measure(rounds: int) -> None:
+    import stripe
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from eyt_payments.services import StripeService
+
+    service = StripeService()
+    user = get_user_model().objects.create_user("bench", "bench@example.com")
+    customer = service.get_or_create_customer(user).stripe_customer_id
+    client = service.gateway.client  # the same configured StripeClient the package uses
+    direct = {"create": [], "refund": []}
+    package = {"create": [], "refund": []}
+    queries = {"create": [], "refund": []}
+
+    def direct_create() -> None:
+        client.v1.payment_intents.create(
+            params={
+                "amount": 1000,
+                "currency": "usd",
+                "capture_method": "automatic",
+                "customer": customer,
+                "metadata": {"eyt_payment_id": str(uuid.uuid4()), "eyt_payment_type": "bench"},
+            },
+            options={"idempotency_key": f"eyt:pi:{uuid.uuid4()}"},
+        )
+
+    def direct_refund(intent_id: str) -> None:
+        client.v1.refunds.create(
+            params={
+                "payment_intent": intent_id,
+                "amount": 250,
+                "metadata": {"eyt_payment_id": "x", "eyt_refund_id": "y", "eyt_refund_sequence": "1"},
+            },
+            options={"idempotency_key": f"eyt:pi:{uuid.uuid4()}:refund:1"},
+        )
+
+    paid_direct = [
+        client.v1.payment_intents.create(
+            params={
+                "amount": 1000,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": "pm_card_visa",
+                "confirm": True,
+            }
+        ).id
+        for _ in range(rounds)
+    ]
+    paid_package = [
+        service.create_payment_intent(user, Decimal("10.00"), "bench", payment_method="pm_card_visa", confirm=True)[0]
+        for _ in range(rounds)
+    ]
+
+    for _ in range(10):  # warm up both paths
+        direct_create()
+        service.create_payment_intent(user, Decimal("10.00"), "bench")
+
+    for index in range(rounds):
+        direct["create"].append(timed(direct_create))
+        with CaptureQueriesContext(connection) as captured:
+            package["create"].append(timed(lambda: service.create_payment_intent(user, Decimal("10.00"), "bench")))
+        queries["create"].append(statements(captured))
+
+        direct["refund"].append(timed(functools.partial(direct_refund, paid_direct[index])))
+        with CaptureQueriesContext(connection) as captured:
+            package["refund"].append(
+                timed(functools.partial(service.refund_payment, paid_package[index], Decimal("2.50")))
+            )
+        queries["refund"].append(statements(captured))
+
+    print(
+        f"django-eyt-payments vs stripe-python {stripe.VERSION} against localstripe "
+        f"({connection.vendor}, {rounds} rounds, median)"
+    )
+    print(
+        f"{'operation':<24}{'stripe-python ms':>18}{'package ms':>12}{'overhead ms':>13}{'ratio':>8}"
+        f"{'queries':>9}  goal <1.2x, <=3 queries"
+    )
+    for name, label in (("create", "create_payment_intent"), ("refund", "refund_payment")):
+        bare = statistics.median(direct[name]) * 1000
+        ours = statistics.median(package[name]) * 1000
+        ratio = ours / bare
+        most = max(queries[name])
+        verdict = (
+            "ok"
+            if ratio < 1.2 and most <= 3
+            else f"missed ({'time' if ratio >= 1.2 else ''}{' queries' if most > 3 else ''})"
+        )
+        print(f"{label:<24}{bare:>18.2f}{ours:>12.2f}{ours - bare:>13.2f}{ratio:>7.2f}x{most:>9}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

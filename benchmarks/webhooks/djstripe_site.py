@@ -1,0 +1,42 @@
+"""The Django project dj-stripe's benchmark gunicorn serves: dj-stripe 2.11 alone on PostgreSQL.
+
+It runs in its own virtual environment (dj-stripe 2.11 pins stripe<16; see ``run.py``). The database URL comes from
+DATABASE_URL with the name replaced by BENCH_DB_NAME, Stripe's API from BENCH_STRIPE_API (localstripe, through
+dj-stripe's documented ``STRIPE_API_HOST``). dj-stripe's default webhook validation (``verify_signature``) is kept.
+``benchcount.CountingMiddleware`` reports each request's SQL statements and Stripe requests as response headers.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+_url = urlsplit(os.environ["DATABASE_URL"])
+
+SECRET_KEY = "bench"  # noqa: S105  (a throwaway benchmark project)
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1"]
+USE_TZ = True
+ROOT_URLCONF = "djstripe_urls"
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "djstripe"]
+MIDDLEWARE = ["benchcount.CountingMiddleware"]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ["BENCH_DB_NAME"],
+        "USER": _url.username or "postgres",
+        "PASSWORD": _url.password or "",
+        "HOST": _url.hostname or "127.0.0.1",
+        "PORT": str(_url.port or 5432),
+        "CONN_MAX_AGE": 60,
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STRIPE_LIVE_MODE = False
+STRIPE_TEST_SECRET_KEY = os.environ["BENCH_STRIPE_KEY"]
+STRIPE_API_HOST = os.environ["BENCH_STRIPE_API"]
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+# dj-stripe's ~100 migrations take minutes of CPU on this machine: its tables are made from its models instead
+# (``migrate --run-syncdb``, as pytest-django's --nomigrations does), the schema the migrations end in.
+MIGRATION_MODULES = {"djstripe": None}
+SILENCED_SYSTEM_CHECKS = ["djstripe.W002"]  # STRIPE_API_HOST without DEBUG: on purpose, it is localstripe

@@ -1,0 +1,522 @@
+"""Stripe webhooks side by side: django-eyt-payments and dj-stripe 2.11, same events, same server, one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+        python benchmarks/webhooks/run.py [--events 1000] [--rounds 5] [--ours-only]
+
+Starts localstripe, creates one real payment intent per event there (pm_card_visa, confirmed; one customer per
+10 intents) and takes the ``payment_intent.succeeded`` events localstripe recorded. Both sides get the same
+deliveries: every event plus 20% duplicates, shuffled, signed with the same secret, sent by the same 4 concurrent
+senders (requests sessions, keep-alive) to gunicorn (2 gthread workers x 4 threads) on PostgreSQL, each side with
+its own throwaway database. Each server counts, per request, the SQL statements Django ran and the HTTP requests
+stripe-python sent (``benchcount``, returned as response headers), so the counts come from the measured requests.
+
+- ours (this interpreter: ``POST /payments/webhook/``): the request verifies and stores; the worker
+  (``process_due``) then processes the stored events in this process.
+- dj-stripe 2.11 (``POST /stripe/webhook/<uuid>/``, default ``verify_signature`` validation): its own virtual
+  environment under .bench-venvs/ (it pins stripe<16), built by ``harness.other_venv``; Stripe's API is the same
+  localstripe (``STRIPE_API_HOST``). Its handler runs in the request and re-fetches from the API.
+
+Then ``--rounds`` times 20 concurrent deliveries of one new event to each side: how often the event's handler ran
+(dj-stripe: in the requests; ours: in 4 concurrent workers afterwards) and how many of those runs committed.
+Goals (ours): 0 Stripe API calls in the request, ack p99 under 25 ms, at least 500 events/s ingest.
+The machine is shared: the load average (``uptime``) is printed before and after; compare ratios, not times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import stripe
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from benchcount import MARK_HEADER_PREFIX, QUERIES_HEADER, STRIPE_HEADER  # noqa: E402
+from harness import ensure_postgres_database, other_venv, print_table, run_json  # noqa: E402
+
+SECRET = "whsec_bench"  # noqa: S105  (signs the same bytes for both sides)
+API_KEY = "sk_test_eytbench0000000000000000000"  # noqa: S105  (dj-stripe checks the format)
+DB_NAME = "eyt_webhooks_bench"
+DJSTRIPE_DB_NAME = "eyt_bench_djstripe"
+DJSTRIPE_REQUIREMENTS = ["dj-stripe==2.11.*", "Django>=5.2,<6.1", "psycopg[binary]>=3.3.4", "gunicorn>=23"]
+SENDERS = 4
+DUPLICATE_SHARE = 0.2
+WARMUP = 50
+INTENTS_PER_CUSTOMER = 10
+CONCURRENT_DELIVERIES = 20
+WORKER_THREADS = 4
+
+
+@dataclass
+class Delivery:
+    """One POST of an event as the sender saw it, with the server's counts for that request."""
+
+    first: bool  # the first send of this event in the sequence (later ones are Stripe's duplicates)
+    seconds: float
+    status: int
+    queries: int
+    stripe_requests: int
+    marks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Side:
+    name: str
+    deliveries: list[Delivery]
+    wall: float
+    rounds: list[list[Delivery]] = field(default_factory=list)
+    handler_runs: list[int] = field(default_factory=list)  # per concurrent round
+    handler_commits: list[int] = field(default_factory=list)
+
+
+# Servers and databases -------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def recreate_database(name: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    base = os.environ["DATABASE_URL"].rpartition("/")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def gunicorn(python: Path | str, settings: str, env: dict[str, str]) -> Iterator[str]:
+    """gunicorn serving ``wsgi.py`` of this folder with ``settings``; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603  (our own benchmark project)
+        [str(python), "-m", "gunicorn", "wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30", "--log-level", "warning",
+         "--chdir", str(HERE)],
+        env={**os.environ, **env, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": settings},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn ({settings}) did not start")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def setup_django() -> None:
+    import django
+
+    os.environ["BENCH_DB_NAME"] = DB_NAME
+    os.environ["BENCH_WEBHOOK_SECRET"] = SECRET
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite"
+    django.setup()
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()  # noqa: S607
+    except (OSError, subprocess.CalledProcessError):
+        return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+
+
+# Events ----------------------------------------------------------------------------------------------------------
+
+
+def make_events(api: str, count: int) -> list[bytes]:
+    """``count`` confirmed intents in localstripe, their payments in our database, and the bodies of the
+    ``payment_intent.succeeded`` events localstripe recorded for them (in creation order)."""
+    from eyt_payments.models import Payment
+
+    client = stripe.StripeClient(API_KEY, base_addresses={"api": api}, max_network_retries=0)
+    customers = [
+        client.v1.customers.create(params={"email": f"bench{i}@example.com"}).id
+        for i in range(-(-count // INTENTS_PER_CUSTOMER))
+    ]
+    payments = [
+        Payment(payment_type="bench", amount_minor=1000 + i, currency="usd", idempotency_key=f"bench:{uuid.uuid4()}")
+        for i in range(count)
+    ]
+    for i, payment in enumerate(payments):
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": payment.amount_minor,
+                "currency": "usd",
+                "customer": customers[i // INTENTS_PER_CUSTOMER],
+                "payment_method": "pm_card_visa",
+                "confirm": True,
+                "metadata": {"eyt_payment_id": str(payment.pk)},
+            }
+        )
+        payment.stripe_payment_intent_id = intent.id
+    Payment.objects.bulk_create(payments, batch_size=1000)
+    by_intent = {event["data"]["object"]["id"]: event for event in recorded_events(api, "payment_intent.succeeded")}
+    return [json.dumps(by_intent[payment.stripe_payment_intent_id]).encode() for payment in payments]
+
+
+def recorded_events(api: str, event_type: str) -> Iterator[dict]:
+    """Every event of ``event_type`` localstripe holds, as the raw JSON it would deliver."""
+    import requests
+
+    after = None
+    while True:
+        params = {"type": event_type, "limit": 100, **({"starting_after": after} if after else {})}
+        page = requests.get(f"{api}/v1/events", params=params, auth=(API_KEY, ""), timeout=30).json()
+        yield from page["data"]
+        if not page["has_more"]:
+            return
+        after = page["data"][-1]["id"]
+
+
+def deliveries(bodies: list[bytes]) -> list[tuple[bytes, bool]]:
+    """Every body once plus 20% duplicates, shuffled; each with whether it is the first send of its event."""
+    duplicates = random.Random(6).choices(bodies, k=int(len(bodies) * DUPLICATE_SHARE))
+    ordered = bodies + duplicates
+    random.Random(7).shuffle(ordered)
+    seen: set[bytes] = set()
+    sequence = []
+    for body in ordered:
+        sequence.append((body, body not in seen))
+        seen.add(body)
+    return sequence
+
+
+# Sending ---------------------------------------------------------------------------------------------------------
+
+
+def post(session: object, url: str, body: bytes, first: bool) -> Delivery:
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+    started = time.perf_counter()
+    response = session.post(  # type: ignore[attr-defined]
+        url, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}, timeout=60
+    )
+    elapsed = time.perf_counter() - started
+    headers = response.headers
+    marks = {
+        key[len(MARK_HEADER_PREFIX) :].lower(): int(value)
+        for key, value in headers.items()
+        if key.lower().startswith(MARK_HEADER_PREFIX.lower())
+    }
+    return Delivery(
+        first, elapsed, response.status_code, int(headers.get(QUERIES_HEADER, -1)), int(headers.get(STRIPE_HEADER, -1)),
+        marks,
+    )  # fmt: skip
+
+
+def send_all(url: str, sequence: list[tuple[bytes, bool]]) -> tuple[list[Delivery], float]:
+    """The first WARMUP deliveries one by one (not measured), the rest from SENDERS threads; returns the rest."""
+    import requests
+
+    local = threading.local()
+
+    def send(item: tuple[bytes, bool]) -> Delivery:
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        return post(session, url, *item)
+
+    for item in sequence[:WARMUP]:  # connections, imports, plans
+        send(item)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(SENDERS) as pool:
+        measured = list(pool.map(send, sequence[WARMUP:]))
+    return measured, time.perf_counter() - started
+
+
+def concurrent_round(url: str, body: bytes) -> list[Delivery]:
+    """CONCURRENT_DELIVERIES deliveries of one event, each on its own connection, released together."""
+    import requests
+
+    sessions = [requests.Session() for _ in range(CONCURRENT_DELIVERIES)]
+    for session in sessions:  # open the connections first, so the POSTs start together
+        session.get(url, timeout=30)
+    barrier = threading.Barrier(CONCURRENT_DELIVERIES)
+
+    def send(session: requests.Session) -> Delivery:
+        barrier.wait()
+        return post(session, url, body, True)
+
+    with ThreadPoolExecutor(CONCURRENT_DELIVERIES) as pool:
+        return list(pool.map(send, sessions))
+
+
+# Our worker ------------------------------------------------------------------------------------------------------
+
+
+def process_all() -> tuple[int, float]:
+    from eyt_payments.webhooks.processing import process_due
+
+    started = time.perf_counter()
+    total = 0
+    while batch := sum(process_due(500).values()):
+        total += batch
+    return total, time.perf_counter() - started
+
+
+def process_concurrently(bodies: Sequence[bytes]) -> tuple[list[int], list[int]]:
+    """WORKER_THREADS workers process what is due at once; per event: handler runs, succeeded transitions."""
+    from django.db import connection
+
+    from eyt_payments import signals
+    from eyt_payments.webhooks import handlers, processing
+
+    intents = [json.loads(body)["data"]["object"]["id"] for body in bodies]
+    runs: Counter[str] = Counter()
+    transitions: Counter[str] = Counter()
+    lock = threading.Lock()
+    handle = handlers.handle
+
+    def counting_handle(event: handlers.StripeEvent) -> handlers.Outcome:
+        with lock:
+            runs[event.object["id"]] += 1
+        return handle(event)
+
+    def on_succeeded(sender: object, payment: object, **kwargs: object) -> None:
+        with lock:
+            transitions[payment.stripe_payment_intent_id] += 1  # type: ignore[attr-defined]
+
+    def worker(barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            processing.process_due(100)
+        finally:
+            connection.close()
+
+    handlers.handle = counting_handle  # type: ignore[assignment]
+    signals.payment_succeeded.connect(on_succeeded, dispatch_uid="bench_transitions")
+    try:
+        barrier = threading.Barrier(WORKER_THREADS)
+        threads = [threading.Thread(target=worker, args=(barrier,)) for _ in range(WORKER_THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        handlers.handle = handle  # type: ignore[assignment]
+        signals.payment_succeeded.disconnect(dispatch_uid="bench_transitions")
+    return [runs[intent] for intent in intents], [transitions[intent] for intent in intents]
+
+
+def commit_floor(rounds: int = 200) -> float:
+    """Seconds of one bare psycopg INSERT ... ON CONFLICT DO NOTHING + COMMIT: the durable write every ack needs."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor (id text PRIMARY KEY, body text)")
+    raw.commit()
+    samples = []
+    for i in range(rounds):
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_floor VALUES (%s, %s) ON CONFLICT DO NOTHING", [f"f{i}", "x" * 900])
+        raw.commit()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+# Sides -----------------------------------------------------------------------------------------------------------
+
+
+def run_ours(api: str, sequence: list[tuple[bytes, bool]], singles: list[bytes]) -> Side:
+    """Deliveries to our view, the worker over what they stored, then the concurrent rounds and their workers."""
+    from eyt_payments.models import WebhookEvent
+
+    with gunicorn(sys.executable, "benchsite", {"BENCH_STRIPE_API": api}) as base:
+        measured, wall = send_all(f"{base}/payments/webhook/", sequence)
+        side = Side("django-eyt-payments", measured, wall)
+        side.stored = WebhookEvent.objects.count()  # type: ignore[attr-defined]
+        side.processing = process_all()  # type: ignore[attr-defined]
+        side.rounds = [concurrent_round(f"{base}/payments/webhook/", body) for body in singles]
+    side.handler_runs, side.handler_commits = process_concurrently(singles)
+    return side
+
+
+def run_djstripe(python: Path, api: str, sequence: list[tuple[bytes, bool]], singles: list[bytes]) -> Side:
+    env = {"BENCH_DB_NAME": DJSTRIPE_DB_NAME, "BENCH_WEBHOOK_SECRET": SECRET, "BENCH_STRIPE_API": api}
+    endpoint = run_json(python, HERE / "djstripe_setup.py", "setup", env=env)
+    with gunicorn(python, "djstripe_site", env) as base:
+        url = base + endpoint["path"]  # type: ignore[index]
+        measured, wall = send_all(url, sequence)
+        side = Side(f"dj-stripe {endpoint['versions']['dj-stripe']}", measured, wall)  # type: ignore[index]
+        side.rounds = [concurrent_round(url, body) for body in singles]
+    side.handler_runs = [sum(d.marks.get("handler_runs", 0) for d in round_) for round_ in side.rounds]
+    side.handler_commits = [sum(d.marks.get("handler_commits", 0) for d in round_) for round_ in side.rounds]
+    report = run_json(python, HERE / "djstripe_setup.py", "report", env=env)
+    side.name += f" (stripe {endpoint['versions']['stripe']}, Django {endpoint['versions']['Django']})"  # type: ignore[index]
+    side.report = report  # type: ignore[attr-defined]
+    return side
+
+
+# Reporting -------------------------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))]  # nearest rank
+
+
+def mean(values: Sequence[int]) -> str:
+    return f"{statistics.mean(values):.2f}" if values else "n/a"
+
+
+def per_delivery(side: Side, attribute: str) -> tuple[str, str, str]:
+    """Mean of a count over all measured deliveries, first sends and duplicates."""
+    every = [getattr(d, attribute) for d in side.deliveries]
+    first = [getattr(d, attribute) for d in side.deliveries if d.first]
+    repeat = [getattr(d, attribute) for d in side.deliveries if not d.first]
+    return mean(every), mean(first), mean(repeat)
+
+
+def times(ours: float, theirs: float) -> str:
+    return f"{theirs / ours:.1f}x" if ours else "n/a"
+
+
+def print_comparison(sides: list[Side], events: int, sent: int) -> None:
+    ours = sides[0]
+    headers = ["measure", *(side.name for side in sides)] + (["dj-stripe / ours"] if len(sides) > 1 else [])
+    rows: list[list[object]] = []
+
+    def row(label: str, values: list[str], ratio: str = "") -> None:
+        rows.append([label, *values, *([ratio] if len(sides) > 1 else [])])
+
+    latencies = [[d.seconds for d in side.deliveries] for side in sides]
+    for p in (50, 99):
+        values = [percentile(latency, p) for latency in latencies]
+        row(f"ack latency p{p}", [f"{v * 1000:.2f} ms" for v in values], times(values[0], values[-1]))
+    rates = [len(side.deliveries) / side.wall for side in sides]
+    row("deliveries/s (4 senders)", [f"{r:.0f}" for r in rates], f"{rates[0] / rates[-1]:.1f}x fewer")
+    row("non-2xx answers", [str(sum(d.status >= 300 for d in side.deliveries)) for side in sides])
+    for attribute, label in (("stripe_requests", "Stripe API calls"), ("queries", "DB queries")):
+        counts = [per_delivery(side, attribute) for side in sides]
+        for i, kind in enumerate(("per delivery", "  first delivery of an event", "  duplicate delivery")):
+            row(f"{label} {kind}".replace(f"{label}   ", "  "), [c[i] for c in counts])
+    print_table(
+        f"Webhook request, {sent} deliveries of {events} localstripe payment_intent.succeeded events "
+        f"({DUPLICATE_SHARE:.0%} duplicates, first {WARMUP} unmeasured), {SENDERS} senders, "
+        "gunicorn 2 workers x 4 threads, PostgreSQL",
+        headers,
+        rows,
+    )
+
+
+def print_ours(side: Side, events: int, floor: float) -> None:
+    latencies = [d.seconds for d in side.deliveries]
+    processed, seconds = side.processing  # type: ignore[attr-defined]
+    print_table(
+        f"{side.name}: goals and the worker",
+        ["measure", "value", "goal"],
+        [
+            ["ack latency p99", f"{percentile(latencies, 99) * 1000:.2f} ms", "< 25 ms"],
+            ["ingest", f"{len(latencies) / side.wall:.0f} events/s", ">= 500 events/s"],
+            ["Stripe API calls in the request", str(sum(d.stripe_requests for d in side.deliveries)), "0"],
+            ["events stored (unique)", f"{side.stored} of {events}", str(events)],  # type: ignore[attr-defined]
+            ["processed by one worker", f"{processed} at {processed / seconds:.0f} events/s", ""],
+            ["floor: bare INSERT + COMMIT (psycopg)", f"{floor * 1000:.2f} ms", ""],
+        ],
+    )
+
+
+def print_theirs(side: Side, events: int) -> None:
+    report = side.report  # type: ignore[attr-defined]
+    print_table(
+        f"{side.name}: what the deliveries left",
+        ["measure", "value"],
+        [
+            ["events stored (unique)", f"{report['events']} of {events + len(side.rounds)}"],
+            ["payment intents synced", str(report["payment_intents"])],
+            ["triggers (one per delivery)", str(report["triggers"])],
+            ["triggers with an exception", str(report["triggers_failed"])],
+            ["first exception", str(report["first_error"] or "-")[:100]],
+        ],
+    )
+
+
+def print_rounds(sides: list[Side]) -> None:
+    rows = []
+    for side in sides:
+        rounds = side.rounds
+        rows.append([
+            side.name,
+            str(len(rounds)),
+            str(sum(d.status >= 300 for round_ in rounds for d in round_)),
+            " ".join(map(str, side.handler_runs)),
+            " ".join(map(str, side.handler_commits)),
+            mean([d.stripe_requests for round_ in rounds for d in round_]),
+        ])  # fmt: skip
+    print_table(
+        f"{CONCURRENT_DELIVERIES} concurrent deliveries of one new event, per round "
+        f"(ours: stored, then {WORKER_THREADS} concurrent workers)",
+        ["side", "rounds", "non-2xx", "handler runs per round", "committed runs per round", "API calls/delivery"],
+        rows,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1000, help="distinct events (deliveries: +20%% duplicates)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of 20 concurrent deliveries of one event")
+    parser.add_argument("--ours-only", action="store_true", help="skip dj-stripe's side")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL=postgres://... (the benchmark runs on PostgreSQL).")
+    if args.events <= WARMUP:
+        sys.exit(f"--events must be over {WARMUP}.")
+    load_before = uptime()
+    djstripe_python = None if args.ours_only else other_venv("djstripe", DJSTRIPE_REQUIREMENTS)
+    ensure_postgres_database(os.environ["DATABASE_URL"])
+    recreate_database(DB_NAME)
+    setup_django()
+    from django.core.management import call_command
+
+    from eyt_testing.localstripe import running_localstripe
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    try:
+        with running_localstripe() as localstripe:
+            bodies = make_events(localstripe.url, args.events + args.rounds)
+            singles, bodies = bodies[: args.rounds], bodies[args.rounds :]
+            sequence = deliveries(bodies)
+            sides = [run_ours(localstripe.url, sequence, singles)]
+            if djstripe_python is not None:
+                recreate_database(DJSTRIPE_DB_NAME)
+                sides.append(run_djstripe(djstripe_python, localstripe.url, sequence, singles))
+        floor = commit_floor()
+    finally:
+        if djstripe_python is not None:
+            recreate_database(DJSTRIPE_DB_NAME, drop_only=True)
+    print_comparison(sides, len(bodies), len(sequence))
+    print_ours(sides[0], len(bodies), floor)
+    if len(sides) > 1:
+        print_theirs(sides[1], len(bodies))
+    print_rounds(sides)
+    print(f"\nload before: {load_before}\nload after:  {uptime()}\nrun: {time.perf_counter() - started:.0f} s")
+
+if __name__ == "__main__":
+    main()

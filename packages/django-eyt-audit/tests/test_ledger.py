@@ -1,0 +1,68 @@
+"""The bytes a chain value covers are the same when an entry is written and when verify reads it back, whichever
+way it is read (the ORM, or PostgreSQL's server-side stream with timestamps formatted by the server)."""
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from eyt_audit import audit_context, ledger, record
+from eyt_audit.chain import GENESIS, link
+from eyt_audit.context import bind
+from eyt_audit.middleware import context_for
+from eyt_audit.models import ENTRY_FIELDS, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def reference_bytes(values):
+    """The canonical form as first defined: json.dumps of the entry's fields, sorted, created_at in UTC ISO form."""
+    data = {name: values[name] for name in ENTRY_FIELDS}
+    data["created_at"] = data["created_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@pytest.fixture
+def varied_entries(rf, user):
+    request = rf.get("/", REMOTE_ADDR="2001:db8::1", HTTP_USER_AGENT="Mozilla/5.0 (é)")
+    with bind(context_for(request)), audit_context(actor=user, reason="refund \u2603 requested", ticket="T-1\r\n"):
+        record("payments.refunded", user, changes={"amount": ["10.00", "2.50"], "note": "\"quoted\" \\ path"},
+               metadata={"nested": {"z": 1, "a": [True, None, 1.5]}, "emoji": "\U0001f3c6", "password": "x"},
+               outcome="failure")
+    record("notify.sent", metadata={"when": dt.datetime(2026, 5, 1, 14, 30, tzinfo=ZoneInfo("Europe/Paris"))})
+    record("payments.intent_created")
+    entries = list(AuditEntry.objects.order_by("sequence"))
+    assert (entries[0].ip_address, entries[0].context["extra"]) == ("2001:db8::1", {"ticket": "T-1  "})
+    return entries
+
+
+def test_written_chain_values_cover_the_reference_canonical_bytes(varied_entries):
+    previous = GENESIS
+    for entry in varied_entries:
+        values = entry.canonical_values()
+        assert ledger.canonical_form(values) == reference_bytes(values)
+        assert link(previous, reference_bytes(values)) == entry.chain
+        previous = entry.chain
+
+
+def test_verify_reads_back_the_bytes_that_were_written(varied_entries):
+    rows = list(ledger.iter_rows("default", chunk_size=2))
+    assert [row[ledger.CANONICAL_ORDER.index("sequence")] for row in rows] == [1, 2, 3]
+    for row, entry in zip(rows, varied_entries, strict=True):
+        assert ledger.canonical_row(row) == reference_bytes(entry.canonical_values())
+        assert row[len(ledger.CANONICAL_ORDER)] == entry.chain
+
+
+@pytest.mark.postgres
+def test_postgresql_formats_timestamps_as_the_canonical_form_does(varied_entries):
+    [row] = [row for row in ledger.iter_rows("default", chunk_size=10) if row[0] == "notify.sent"]
+    created_at = row[ledger.CANONICAL_ORDER.index("created_at")]
+    assert isinstance(created_at, str)  # formatted by the server
+    assert created_at == varied_entries[1].created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def test_canonical_row_ignores_the_chain_value_after_the_fields(varied_entries):
+    entry = varied_entries[0]
+    ordered = [entry.canonical_values()[name] for name in ledger.CANONICAL_ORDER]
+    assert ledger.canonical_row([*ordered, entry.chain]) == ledger.canonical_row(ordered)

@@ -1,0 +1,104 @@
+"""The base class of channel backends.
+
+A backend gets a claimed ``Delivery``; ``deliver()`` finds the recipient's address, renders the message in the
+recipient's language and calls ``send()``. It returns the provider's message id, or raises ``DeliveryError``
+(retried with backoff), ``PermanentDeliveryError`` (dead at once) or ``NoAddress`` (skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core.checks import CheckMessage
+
+from eyt_notify.adapter import get_adapter
+from eyt_notify.exceptions import InvalidChannel
+from eyt_notify.rendering import absolute_url, render
+from eyt_notify.types import get_type
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from eyt_notify.models import Delivery, Notification
+
+__all__ = ["BaseChannel", "Message"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification rendered for one channel and one recipient."""
+
+    notification_id: int
+    notification_type: str
+    priority: str
+    subject: str = ""
+    body: str = ""
+    html: str = ""
+    url: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class BaseChannel:
+    """Subclasses set the capability flags and implement ``get_address()`` and ``send()``."""
+
+    #: ``False`` only for in-app: the notification row is the delivery, no outbox row is written.
+    external: ClassVar[bool] = True
+    #: Template parts the channel renders (``subject``, ``body``, ``html``).
+    parts: ClassVar[tuple[str, ...]] = ("subject", "body")
+    #: OPTIONS the backend accepts; anything else is a configuration error.
+    option_names: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, alias: str, **options: Any) -> None:
+        unknown = sorted(set(options) - self.option_names)
+        if unknown:
+            accepted = ", ".join(sorted(self.option_names)) or "none"
+            raise InvalidChannel(
+                f"Unknown OPTIONS for channel {alias!r} ({type(self).__name__}): {', '.join(unknown)}. "
+                f"Accepted: {accepted}."
+            )
+        self.alias = alias
+        self.options = options
+
+    def deliver(self, delivery: Delivery) -> str:
+        """Send one delivery; returns the provider's message id (may be empty)."""
+        notification = delivery.notification
+        user = notification.recipient
+        address = self.get_address(user, notification)
+        message = self.render(notification, user)
+        return self.send(address, message, delivery)
+
+    def render(self, notification: Notification, user: AbstractBaseUser) -> Message:
+        adapter = get_adapter()
+        url = absolute_url(notification.action_url)
+        context = {
+            **notification.context,
+            **adapter.get_template_context(notification, user),
+            "notification": notification,
+            "recipient": user,
+            "action_url": url,
+        }
+        parts = render(
+            get_type(notification.notification_type), self.alias, self.parts, context, adapter.get_language(user)
+        )
+        return Message(
+            notification_id=notification.pk,
+            notification_type=notification.notification_type,
+            priority=notification.priority,
+            url=url,
+            data=notification.data,
+            **parts,
+        )
+
+    def get_address(self, user: AbstractBaseUser, notification: Notification) -> Any:
+        """Where to send for ``user``; raise ``NoAddress`` when there is nowhere."""
+        raise NotImplementedError(f"{type(self).__name__}.get_address() must be implemented by the channel backend.")
+
+    def send(self, address: Any, message: Message, delivery: Delivery) -> str:
+        """Hand ``message`` to the provider; return its message id."""
+        raise NotImplementedError(f"{type(self).__name__}.send() must be implemented by the channel backend.")
+
+    def check(self) -> list[CheckMessage]:
+        """Configuration problems of this backend, reported by ``manage.py check``."""
+        return []

@@ -1,0 +1,290 @@
+"""``notify()``: one notification per recipient and one outbox row per external channel, in the caller's transaction.
+
+On PostgreSQL the database builds the rows: a queryset of recipients becomes ``INSERT ... SELECT`` from its own
+SQL, and the delivery rows (with the users' preferences applied by a join on the sparse overrides) are inserted by
+the same statement. Elsewhere recipients are read in chunks and written with ``bulk_create``. Either way memory
+does not grow with the number of recipients and the number of queries is O(N / batch).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connections, models, router, transaction
+from django.template import TemplateDoesNotExist
+from django.utils import timezone
+
+from eyt_notify import signals, sql
+from eyt_notify.conf import settings
+from eyt_notify.exceptions import InvalidChannel
+from eyt_notify.models import Delivery, Notification
+from eyt_notify.preferences import ChannelRule, channel_rules, overrides_for, resolve
+from eyt_notify.rendering import render
+from eyt_notify.results import NotifyResult
+from eyt_notify.types import INAPP, PRIORITIES, NotificationType, get_type
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.contrib.auth.models import AbstractBaseUser
+
+__all__ = ["NotifyResult", "notify"]
+
+
+def notify(
+    recipients: Any,
+    type: str | NotificationType,
+    *,
+    title: str | None = None,
+    message: str | None = None,
+    context: dict[str, Any] | None = None,
+    priority: str | None = None,
+    action_url: str | None = None,
+    channels: Sequence[str] | None = None,
+    idempotency_key: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    expires_at: dt.datetime | None = None,
+) -> NotifyResult:
+    """Notify a user, a queryset or iterable of users, or a ``Group``, on the channels each one wants.
+
+    Everything is written in the caller's transaction; the deliveries are sent by a background task woken after
+    commit, so a rolled-back transaction sends nothing. ``title``/``message`` default to the type's in-app
+    templates rendered with ``context`` (which must be JSON-serialisable: the channels render again with it, in
+    each recipient's language, when they send). Repeating ``idempotency_key`` for a recipient creates nothing new.
+    """
+    ntype = get_type(type)
+    rules = channel_rules(ntype, channels)
+    _check_channels(rules)
+    row = _row(ntype, title, message, context, priority, action_url, idempotency_key, actor, target, data, expires_at)
+    user_model = get_user_model()
+    using = router.db_for_write(Notification)
+    with transaction.atomic(using=using):
+        if isinstance(recipients, user_model):
+            result, recipient_ids = _notify_one(recipients, ntype, rules, row), [recipients.pk]
+        else:
+            queryset = _as_queryset(recipients, user_model)
+            if queryset is not None:
+                result, recipient_ids = _notify_queryset(queryset, ntype, rules, row, using)
+            else:
+                result, recipient_ids = _notify_iterable(recipients, user_model, ntype, rules, row, using)
+        if result.created:
+            transaction.on_commit(lambda: _announce(ntype, result, recipient_ids), using=using)
+        if result.deliveries:
+            transaction.on_commit(_wake_up, using=using, robust=True)
+    return result
+
+
+def _check_channels(rules: Sequence[ChannelRule]) -> None:
+    configured = settings.EYT_NOTIFY_CHANNELS
+    for rule in rules:
+        if rule.channel not in configured:
+            raise InvalidChannel(
+                f"The channel {rule.channel!r} is not configured in EYT_NOTIFY_CHANNELS "
+                f"(configured: {', '.join(sorted(configured)) or 'none'})."
+            )
+
+
+def _row(
+    ntype: NotificationType,
+    title: str | None,
+    message: str | None,
+    context: dict[str, Any] | None,
+    priority: str | None,
+    action_url: str | None,
+    idempotency_key: str | None,
+    actor: AbstractBaseUser | None,
+    target: models.Model | None,
+    data: dict[str, Any] | None,
+    expires_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """The column values every recipient's notification shares."""
+    context = dict(context or {})
+    for name, value in (("context", context), ("data", data or {})):
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"notify() {name} must be JSON-serialisable: {error}") from None
+    priority = priority or ntype.default_priority
+    if priority not in PRIORITIES:
+        raise ValueError(f"Priority {priority!r} is not one of {', '.join(PRIORITIES)}.")
+    if title is None or message is None:
+        title, message = _inapp_text(ntype, title, message, context)
+    if not title:
+        raise ValueError("A notification needs a title.")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+        raise ValueError("idempotency_key must be 1 to 200 characters.")
+    return {
+        "notification_type": ntype.key,
+        "category": ntype.category,
+        "title": title[:255],
+        "message": message or "",
+        "priority": priority,
+        "action_url": action_url or "",
+        "data": data or {},
+        "context": context,
+        "actor_id": actor.pk if actor is not None else None,
+        "target_content_type_id": ContentType.objects.get_for_model(target).pk if target is not None else None,
+        "target_object_id": str(target.pk) if target is not None else "",
+        "idempotency_key": idempotency_key,
+        "created_at": timezone.now(),
+        "read_at": None,
+        "expires_at": expires_at,
+    }
+
+
+def _inapp_text(
+    ntype: NotificationType, title: str | None, message: str | None, context: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    parts = [part for part, given in (("subject", title), ("body", message)) if given is None]
+    try:
+        rendered = render(ntype, INAPP, parts, context, defaults=False)
+    except TemplateDoesNotExist:
+        if title is None:
+            raise ValueError(
+                f"notify() needs a title for {ntype.key!r}, or a template eyt_notify/{ntype.key}/inapp/subject.txt."
+            ) from None
+        rendered = {}
+    return (
+        title if title is not None else rendered.get("subject"),
+        message if message is not None else rendered.get("body", ""),
+    )
+
+
+def _as_queryset(recipients: Any, user_model: type[models.Model]) -> models.QuerySet[Any] | None:
+    if isinstance(recipients, Group):
+        recipients = user_model._default_manager.filter(groups=recipients)
+    if isinstance(recipients, models.Manager):
+        recipients = recipients.all()
+    if not isinstance(recipients, models.QuerySet):
+        return None
+    if recipients.model is not user_model:
+        raise TypeError(f"notify() recipients must be {user_model.__name__} objects, not {recipients.model.__name__}.")
+    queryset = recipients.order_by()
+    if len(queryset.query.alias_map) > 1 and not queryset.query.distinct:
+        queryset = queryset.distinct()  # a join could name a user twice
+    return queryset
+
+
+def _notify_one(
+    user: AbstractBaseUser, ntype: NotificationType, rules: Sequence[ChannelRule], row: dict[str, Any]
+) -> NotifyResult:
+    key = row["idempotency_key"]
+    if key is not None:
+        existing = Notification.objects.filter(recipient=user, idempotency_key=key).first()
+        if existing is not None:
+            return NotifyResult(0, 0, existing)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(recipient=user, **row)
+    except IntegrityError:
+        if key is None:
+            raise
+        return NotifyResult(0, 0, Notification.objects.get(recipient=user, idempotency_key=key))
+    enabled = resolve(rules, overrides_for(ntype, [user.pk]).get(user.pk, {}))
+    Delivery.objects.bulk_create(_deliveries(notification.pk, enabled, row["created_at"]))
+    return NotifyResult(1, len(enabled), notification)
+
+
+def _notify_queryset(
+    queryset: models.QuerySet[Any],
+    ntype: NotificationType,
+    rules: Sequence[ChannelRule],
+    row: dict[str, Any],
+    using: str,
+) -> tuple[NotifyResult, Iterable[Any]]:
+    recipient_ids = queryset.values_list("pk", flat=True)
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        source, params = recipient_ids.query.get_compiler(using=using).as_sql()
+        created, deliveries = sql.insert_select(connection, source, params, ntype, rules, row)
+        return NotifyResult(created, deliveries), recipient_ids
+    created = deliveries = 0
+    for chunk in _chunks(
+        recipient_ids.iterator(chunk_size=settings.EYT_NOTIFY_BATCH_SIZE), settings.EYT_NOTIFY_BATCH_SIZE
+    ):
+        made, sent = _insert_chunk(chunk, ntype, rules, row, using)
+        created, deliveries = created + made, deliveries + sent
+    return NotifyResult(created, deliveries), recipient_ids
+
+
+def _notify_iterable(
+    recipients: Iterable[Any],
+    user_model: type[models.Model],
+    ntype: NotificationType,
+    rules: Sequence[ChannelRule],
+    row: dict[str, Any],
+    using: str,
+) -> tuple[NotifyResult, list[Any]]:
+    all_ids: list[Any] = []
+    created = deliveries = 0
+    connection = connections[using]
+    for users in _chunks(iter(recipients), settings.EYT_NOTIFY_BATCH_SIZE):
+        for user in users:
+            if not isinstance(user, user_model):
+                raise TypeError(f"notify() recipients must be {user_model.__name__} objects, got {user!r}.")
+        ids = list(dict.fromkeys(user.pk for user in users))
+        all_ids.extend(ids)
+        if connection.vendor == "postgresql":
+            made, sent = sql.insert_ids(connection, ids, ntype, rules, row)
+        else:
+            made, sent = _insert_chunk(ids, ntype, rules, row, using)
+        created, deliveries = created + made, deliveries + sent
+    return NotifyResult(created, deliveries), all_ids
+
+
+def _insert_chunk(
+    recipient_ids: list[Any], ntype: NotificationType, rules: Sequence[ChannelRule], row: dict[str, Any], using: str
+) -> tuple[int, int]:
+    """The portable path: one INSERT of notifications and one of deliveries per chunk."""
+    key = row["idempotency_key"]
+    if key is not None:
+        done = set(
+            Notification.objects.filter(idempotency_key=key, recipient_id__in=recipient_ids).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        recipient_ids = [pk for pk in recipient_ids if pk not in done]
+    notifications = Notification.objects.using(using).bulk_create(
+        [Notification(recipient_id=pk, **row) for pk in recipient_ids]
+    )
+    deliveries: list[Delivery] = []
+    if rules:
+        overrides = overrides_for(ntype, recipient_ids)
+        for notification in notifications:
+            enabled = resolve(rules, overrides.get(notification.recipient_id, {}))
+            deliveries.extend(_deliveries(notification.pk, enabled, row["created_at"]))
+        Delivery.objects.using(using).bulk_create(deliveries)
+    return len(notifications), len(deliveries)
+
+
+def _deliveries(notification_id: int, channels: Iterable[str], now: dt.datetime) -> list[Delivery]:
+    return [Delivery(notification_id=notification_id, channel=c, next_attempt_at=now, created_at=now) for c in channels]
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _announce(ntype: NotificationType, result: NotifyResult, recipient_ids: Iterable[Any]) -> None:
+    signals.notification_created.send(
+        sender=Notification,
+        notification_type=ntype,
+        created=result.created,
+        notification=result.notification,
+        recipient_ids=recipient_ids,
+    )
+
+
+def _wake_up() -> None:
+    from eyt_notify.tasks import wake_up
+
+    wake_up()

@@ -1,0 +1,35 @@
+"""``manage.py eyt_notify_dispatch``: send every due delivery, including those no task picked up."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from eyt_notify.dispatch import dispatch
+
+
+class Command(BaseCommand):
+    help = "Send due notification deliveries: retries, expired worker leases, ends of quiet hours, lost wake-ups."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, help="Deliveries claimed at a time.")
+        parser.add_argument("--max-batches", type=int, help="Stop after this many batches.")
+        parser.add_argument("--channel", help="Only this channel alias.")
+        parser.add_argument(
+            "--loop", type=float, metavar="SECONDS", help="Keep running, sweeping again every SECONDS (a worker)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            report = dispatch(
+                batch_size=options["batch_size"], max_batches=options["max_batches"], channel=options["channel"]
+            )
+            self.stdout.write(
+                f"claimed {report.claimed}, sent {report.sent}, retried {report.retried}, dead {report.dead}, "
+                f"skipped {report.skipped}, deferred {report.deferred}"
+            )
+            if not options["loop"]:
+                return
+            time.sleep(options["loop"])

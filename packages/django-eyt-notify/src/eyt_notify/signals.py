@@ -1,0 +1,17 @@
+"""Signals of django-eyt-notify. Each is sent after the transaction that caused it has committed."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent once per ``notify()`` call that created notifications, after commit.
+#: kwargs: ``notification_type`` (NotificationType), ``created`` (int), ``notification`` (the Notification when a
+#: single recipient was given, else ``None``), ``recipient_ids`` (an iterable of the recipients' primary keys).
+notification_created = Signal()
+
+#: Sent by the worker after a delivery was sent. kwargs: ``delivery`` (Delivery), ``provider_message_id`` (str).
+delivery_succeeded = Signal()
+
+#: Sent by the worker after a delivery attempt failed. kwargs: ``delivery`` (Delivery), ``error`` (str),
+#: ``final`` (bool: ``True`` when the delivery is now dead and will not be retried).
+delivery_failed = Signal()

@@ -1,0 +1,61 @@
+"""Server-Sent Events: an async view that holds one connection per open page, served by an ASGI server.
+
+The first event is ``count`` (the unread count now, its id the point a reconnect resumes from), after any events
+the browser missed since its ``Last-Event-ID``. Then a ``changed`` event for each change, and a comment line every
+``heartbeat`` seconds so proxies keep the connection open.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from eyt_notify import counts
+from eyt_notify.live import BaseBroker, Event, get_broker
+from eyt_notify.live.base import READY
+from eyt_notify.views.responses import json_error
+
+__all__ = ["stream"]
+
+#: Milliseconds a browser waits before reconnecting (the ``retry:`` field).
+RETRY_MS = 2000
+
+
+async def stream(request: HttpRequest) -> HttpResponse:
+    """``text/event-stream`` of the user's changes; 401 when logged out, 404 when live updates are off."""
+    if request.method != "GET":
+        refused = json_error("method_not_allowed", 405)
+        refused["Allow"] = "GET"
+        return refused
+    user = await request.auser()
+    if not user.is_authenticated:
+        return json_error("not_authenticated", 401)
+    broker = get_broker()
+    if broker is None:
+        return json_error("live_updates_off", 404)
+    last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    if not BaseBroker.valid_event_id(last_event_id):
+        last_event_id = None
+    response = StreamingHttpResponse(_events(broker, user.pk, last_event_id), content_type="text/event-stream")
+    add_never_cache_headers(response)
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+async def _events(broker: BaseBroker, user_id: Any, last_event_id: str | None) -> AsyncIterator[bytes]:
+    yield f"retry: {RETRY_MS}\n\n".encode()
+    async with aclosing(broker.listen(user_id, last_event_id)) as events:
+        async for event in events:
+            if event is None:
+                yield b": heartbeat\n\n"
+            elif event.name == READY:
+                count = await sync_to_async(counts.unread_count)(user_id)
+                yield Event(event.id, "count", json.dumps({"unread_count": count.count})).encode()
+            else:
+                yield event.encode()

@@ -1,0 +1,212 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from eyt_notify import notify, signals
+from eyt_notify.channels import locmem
+from eyt_notify.exceptions import InvalidChannel, UnknownNotificationType
+from eyt_notify.models import Delivery, Notification
+from eyt_notify.preferences import set_preference
+
+pytestmark = pytest.mark.django_db
+
+
+def channels_of(user):
+    return sorted(Delivery.objects.filter(notification__recipient=user).values_list("channel", flat=True))
+
+
+def test_one_user_gets_a_notification_and_a_delivery_per_default_external_channel(user, committed):
+    with committed():
+        result = notify(user, "match.starting", title="Final", message="Starts at 8", action_url="/m/1/")
+    assert (result.created, result.deliveries) == (1, 1)
+    assert result.notification.recipient == user
+    assert result.notification.priority == "high"  # the type's default
+    assert result.notification.category == "matches"
+    assert channels_of(user) == ["email"]
+    assert Delivery.objects.get().status == "sent"  # the immediate task backend sent it after commit
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def test_title_and_message_default_to_the_types_inapp_templates(user):
+    result = notify(user, "match.starting", context={"match": "EYT Cup final", "starts": "20:00"})
+    assert result.notification.title == "Your match EYT Cup final starts soon"
+    assert result.notification.message == "Be ready at 20:00."
+    assert result.notification.context == {"match": "EYT Cup final", "starts": "20:00"}
+
+
+def test_a_type_without_inapp_templates_needs_a_title(user):
+    with pytest.raises(ValueError, match="needs a title"):
+        notify(user, "team.invite", message="Join us")
+    assert not Notification.objects.exists()
+
+
+def test_unknown_type_is_a_clear_error_and_writes_nothing(user):
+    with pytest.raises(UnknownNotificationType, match="'nope'.*match.starting"):
+        notify(user, "nope", title="x")
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"priority": "critical"}, "Priority 'critical'"),
+        ({"context": {"when": object()}}, "context must be JSON-serialisable"),
+        ({"data": {"x": {1, 2}}}, "data must be JSON-serialisable"),
+        ({"idempotency_key": ""}, "idempotency_key"),
+    ],
+)
+def test_bad_arguments_raise_and_write_nothing(user, kwargs, error):
+    with pytest.raises(ValueError, match=error):
+        notify(user, "team.invite", title="x", **kwargs)
+    assert not Notification.objects.exists()
+
+
+def test_an_unconfigured_channel_is_refused(user):
+    with pytest.raises(InvalidChannel, match="'sms' is not configured"):
+        notify(user, "team.invite", title="x", channels=["sms"])
+    assert not Notification.objects.exists()
+
+
+def test_explicit_channels_replace_the_defaults(user, committed):
+    with committed():
+        notify(user, "match.starting", title="x", channels=["inapp", "memory"])
+    assert channels_of(user) == ["memory"]
+    assert [m.recipient_id for m in locmem.outbox] == [user.pk]
+
+
+def test_preferences_turn_channels_off_and_on(make_user):
+    quiet, keen, plain = make_user(), make_user(), make_user()
+    set_preference(quiet, "email", False, category="matches")
+    set_preference(keen, "memory", True, notification_type="match.starting")
+    notify(get_user_model().objects.all(), "match.starting", title="x")
+    assert channels_of(quiet) == []
+    assert channels_of(keen) == ["email", "memory"]
+    assert channels_of(plain) == ["email"]
+    assert Notification.objects.count() == 3  # in-app is always stored
+
+
+def test_a_type_override_beats_a_category_override(user):
+    set_preference(user, "email", False, category="matches")
+    set_preference(user, "email", True, notification_type="match.starting")
+    notify(user, "match.starting", title="x")
+    assert channels_of(user) == ["email"]
+
+
+def test_required_channels_are_sent_whatever_the_preferences(user):
+    set_preference(user, "email", False, category="payments")
+    notify(user, "payment.receipt", title="Receipt")
+    assert channels_of(user) == ["email"]
+
+
+@pytest.mark.parametrize("shape", ["queryset", "list", "generator", "group", "manager"])
+def test_every_shape_of_recipients(make_user, shape):
+    users = [make_user() for _ in range(5)]
+    group = Group.objects.create(name="team")
+    group.user_set.add(*users[:3])
+    recipients = {
+        "queryset": get_user_model().objects.filter(pk__in=[u.pk for u in users[:3]]),
+        "list": users[:3],
+        "generator": (u for u in users[:3]),
+        "group": group,
+        "manager": group.user_set,
+    }[shape]
+    result = notify(recipients, "match.starting", title="x")
+    assert (result.created, result.deliveries) == (3, 3)
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in users[:3])
+
+
+def test_a_queryset_with_a_join_notifies_each_user_once(make_user):
+    alice = make_user()
+    for name in ("a", "b"):
+        Group.objects.create(name=name).user_set.add(alice)
+    result = notify(get_user_model().objects.filter(groups__name__in=["a", "b"]), "team.invite", title="x")
+    assert result.created == 1
+
+
+def test_recipients_must_be_users(user):
+    with pytest.raises(TypeError, match="must be User objects"):
+        notify(Group.objects.all(), "team.invite", title="x")
+    with pytest.raises(TypeError, match="must be User objects"):
+        notify([user, "bob"], "team.invite", title="x")
+    assert not Notification.objects.exists()
+
+
+def test_queries_grow_with_batches_not_recipients(make_user, settings):
+    settings.EYT_NOTIFY_BATCH_SIZE = 10
+    for _ in range(30):
+        make_user()
+    with CaptureQueriesContext(connection) as queries:
+        result = notify(get_user_model().objects.all(), "match.starting", title="x")
+    assert (result.created, result.deliveries) == (30, 30)
+    # SQLite: per chunk of 10, one INSERT of notifications, one SELECT of overrides, one INSERT of deliveries.
+    assert len(queries) <= 30 / 10 * 3 + 5
+
+
+def test_repeating_an_idempotency_key_creates_nothing_new(make_user, committed):
+    alice, bob = make_user(), make_user()
+    with committed():
+        first = notify(alice, "match.starting", title="x", idempotency_key="match-7-start")
+    with committed():
+        again = notify(alice, "match.starting", title="x", idempotency_key="match-7-start")
+        both = notify([alice, bob], "match.starting", title="x", idempotency_key="match-7-start")
+    assert (first.created, again.created, both.created) == (1, 0, 1)
+    assert again.notification == first.notification
+    assert Notification.objects.filter(recipient=alice).count() == 1
+    assert Delivery.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_create_notification_is_a_thin_wrapper(user):
+    notification = Notification.create_notification(
+        user, "Payment received", "Thanks", "payment.receipt", priority="low", action_url="/payments/1/"
+    )
+    assert (notification.title, notification.message, notification.priority) == ("Payment received", "Thanks", "low")
+    assert notification.action_url == "/payments/1/"
+    assert notification.deliveries.get().channel == "email"
+
+
+def test_actor_target_data_and_expiry_are_stored(make_user):
+    alice, coach = make_user(), make_user()
+    group = Group.objects.create(name="coaches")
+    notification = notify(alice, "team.invite", title="x", actor=coach, target=group, data={"team": 3}).notification
+    notification.refresh_from_db()
+    assert notification.actor == coach
+    assert notification.target == group
+    assert notification.data == {"team": 3}
+
+
+def test_a_rolled_back_transaction_sends_nothing(user, committed):
+    with committed() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        notify(user, "match.starting", title="x")
+        raise RuntimeError("the caller's work failed")
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
+
+
+def test_notification_created_is_sent_after_commit_once_per_call(make_user, committed):
+    users = [make_user(), make_user()]
+    seen = []
+
+    def receiver(**kwargs):
+        seen.append((kwargs["notification_type"].key, kwargs["created"], sorted(kwargs["recipient_ids"])))
+
+    signals.notification_created.connect(receiver)
+    try:
+        with committed():
+            notify(users, "team.invite", title="x")
+            assert seen == []  # not before commit
+    finally:
+        signals.notification_created.disconnect(receiver)
+    assert seen == [("team.invite", 2, sorted(u.pk for u in users))]
+
+
+def test_inapp_only_types_write_no_deliveries_and_enqueue_nothing(user, committed):
+    with committed() as callbacks:
+        result = notify(user, "system.notice", title="Maintenance tonight")
+    assert (result.created, result.deliveries) == (1, 0)
+    assert len(callbacks) == 1  # the signal only; no wake-up task

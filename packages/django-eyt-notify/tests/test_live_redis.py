@@ -1,0 +1,144 @@
+"""Live updates through Redis: replay after Last-Event-ID, pub/sub delivery, heartbeats and the SSE view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.core.cache import cache
+from django.test import AsyncClient
+
+from eyt_notify import notify
+from eyt_notify.live import get_broker
+from eyt_notify.live.base import READY
+from eyt_notify.live.redis import RedisBroker
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def broker_options():
+    return {"url": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "prefix": f"eyt-test-live-{uuid.uuid4()}"}
+
+
+@pytest.fixture
+def broker(broker_options):
+    return RedisBroker(**broker_options, heartbeat=0.2)
+
+
+def take(broker, user_id, last_event_id, count, during=None):
+    """The first ``count`` items ``listen()`` yields; ``during()`` runs (sync) once READY has been yielded."""
+
+    async def run():
+        items = []
+        async for item in broker.listen(user_id, last_event_id):
+            items.append(item)
+            if item is not None and item.name == READY and during is not None:
+                await asyncio.to_thread(during)
+            if len(items) == count:
+                return items
+        return items
+
+    async def bounded():
+        return await asyncio.wait_for(run(), timeout=10)
+
+    return async_to_sync(bounded)()
+
+
+def test_a_reconnect_gets_what_it_missed_then_ready(broker):
+    broker.publish([7], "changed", {"n": 1})
+    broker.publish([7, 8], "changed", {"n": 2})
+    broker.publish([7], "changed", {"n": 3})
+    everything = take(broker, 7, "0-0", 4)
+    assert [json.loads(e.data)["n"] for e in everything[:3]] == [1, 2, 3]
+    assert everything[3].name == READY
+    assert everything[3].id == everything[2].id
+    missed = take(broker, 7, everything[0].id, 3)
+    assert [json.loads(e.data)["n"] for e in missed[:2]] == [2, 3]
+    assert missed[2].name == READY
+
+
+def test_events_published_by_another_process_arrive(broker, broker_options):
+    publisher = RedisBroker(**broker_options)  # another process's broker, same Redis
+    items = take(broker, 9, None, 2, during=lambda: publisher.publish([9], "changed", {"reason": "created"}))
+    ready, event = items
+    assert (ready.name, ready.id) == (READY, "0-0")
+    assert (event.name, json.loads(event.data)) == ("changed", {"reason": "created"})
+    assert event.encode().startswith(f"id: {event.id}\nevent: changed\ndata: ".encode())
+
+
+def test_other_users_events_do_not_arrive_and_silence_brings_heartbeats(broker):
+    items = take(broker, 10, None, 3, during=lambda: broker.publish([11], "changed", {}))
+    assert items[0].name == READY
+    assert items[1:] == [None, None]
+
+
+def test_the_replay_buffer_is_capped(broker_options):
+    broker = RedisBroker(**broker_options, replay=2)
+    for n in range(5):
+        broker.publish([12], "changed", {"n": n})
+    replayed = take(broker, 12, "0-0", 3)
+    assert [json.loads(e.data)["n"] for e in replayed[:2]] == [3, 4]
+
+
+def notify_from_another_thread(user, title):
+    from django.db import connection
+
+    try:
+        notify(user, "system.notice", title=title)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stream_view_sends_the_count_then_changes(user, settings, broker_options, committed):
+    settings.EYT_NOTIFY_LIVE = {"BACKEND": "eyt_notify.live.redis.RedisBroker", "OPTIONS": broker_options}
+    cache.clear()
+    notify(user, "system.notice", title="First")
+    client = AsyncClient()
+    async_to_sync(client.aforce_login)(user)
+
+    async def run():
+        response = await client.get("/notifications/stream/")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/event-stream"
+        assert response["X-Accel-Buffering"] == "no"
+        chunks = aiter(response.streaming_content)
+        assert await anext(chunks) == b"retry: 2000\n\n"
+        count = (await anext(chunks)).decode()
+        # the id is the stream's newest event (the first notification's), where a reconnect resumes
+        assert re.match(r"id: \d+-\d+\nevent: count\ndata: \{\"unread_count\": 1\}\n\n$", count)
+        await asyncio.to_thread(notify_from_another_thread, user, "<b>Second</b>")
+        changed = (await anext(chunks)).decode()
+        await chunks.aclose()
+        return changed
+
+    async def bounded():
+        return await asyncio.wait_for(run(), timeout=10)
+
+    changed = async_to_sync(bounded)()
+    header, _, data = changed.partition("data: ")
+    assert "event: changed" in header
+    payload = json.loads(data)
+    assert payload["reason"] == "created"
+    assert payload["notification"]["title"] == "<b>Second</b>"
+    assert payload["ids"] == [payload["notification"]["id"]]
+    get_broker.cache_clear()
+
+
+@pytest.mark.django_db
+def test_the_stream_is_404_without_a_broker_and_401_logged_out(client, user):
+    async def run(client):
+        return await client.get("/notifications/stream/")
+
+    anonymous = async_to_sync(run)(AsyncClient())
+    assert anonymous.status_code == 401
+    logged_in = AsyncClient()
+    async_to_sync(logged_in.aforce_login)(user)
+    response = async_to_sync(run)(logged_in)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "live_updates_off")

@@ -1,0 +1,79 @@
+"""The zero-query login check of unread-count/: cached auth hashes, and everything that must invalidate them."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from eyt_notify import notify
+
+pytestmark = pytest.mark.django_db
+URL = "/notifications/unread-count/"
+
+
+@pytest.fixture(autouse=True)
+def cache_sessions(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def logged_in(client, user):
+    notify(user, "system.notice", title="Hi")
+    client.force_login(user)
+    return client
+
+
+def test_a_cache_hit_needs_no_database_query(logged_in, django_assert_num_queries):
+    with django_assert_num_queries(2):  # first request: the user (Django's own check) and the count
+        assert logged_in.get(URL).json() == {"unread_count": 1}
+    with django_assert_num_queries(0):
+        assert logged_in.get(URL).json() == {"unread_count": 1}
+
+
+def test_a_password_change_logs_the_old_session_out(logged_in, user):
+    assert logged_in.get(URL).status_code == 200
+    user.set_password("a new secret")
+    user.save()
+    response = logged_in.get(URL)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_deactivated_user_is_logged_out(logged_in, user):
+    assert logged_in.get(URL).status_code == 200
+    user.is_active = False
+    user.save()
+    assert logged_in.get(URL).status_code == 401
+
+
+def test_a_password_changed_behind_save_is_caught_when_the_entry_expires(logged_in, user):
+    assert logged_in.get(URL).status_code == 200
+    get_user_model().objects.filter(pk=user.pk).update(password="md5$x$y")
+    assert logged_in.get(URL).status_code == 200  # within EYT_NOTIFY_AUTH_CACHE_TIMEOUT (documented)
+    cache.delete(f"eyt_notify:session-auth:{user.pk}")  # the entry expires
+    assert logged_in.get(URL).status_code == 401
+
+
+def test_a_forged_session_hash_is_refused(client, user):
+    client.force_login(user)
+    assert client.get(URL).status_code == 200
+    session = client.session
+    session["_auth_user_hash"] = "0" * 64
+    session.save()
+    assert client.get(URL).status_code == 401
+
+
+def test_fast_auth_can_be_turned_off(logged_in, settings, django_assert_num_queries):
+    settings.EYT_NOTIFY_FAST_AUTH = False
+    logged_in.get(URL)
+    with django_assert_num_queries(1):  # the user; the count is cached
+        assert logged_in.get(URL).status_code == 200
+
+
+def test_anonymous_requests_are_401_without_a_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 401

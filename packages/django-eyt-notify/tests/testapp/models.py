@@ -1,0 +1,1 @@
+"""Nothing but the notification types the tests declare (registered when the app loads)."""

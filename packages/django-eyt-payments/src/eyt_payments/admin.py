@@ -1,0 +1,152 @@
+"""Admin pages: payments, refunds, customers and saved cards read-only (money changes go through the service),
+the webhook inbox with a replay action, and a refund action on payments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from eyt_payments.exceptions import GatewayError, PaymentValidationError, RefundNotAllowed
+from eyt_payments.models import Customer, Payment, PaymentMethod, Refund, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ("sequence", "amount", "currency", "status", "reason", "stripe_refund_id", "requested_by", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        required=False, min_value=0, help_text=_("Leave empty to refund everything that is left.")
+    )
+    reason = forms.ChoiceField(choices=[("", "---------"), *Refund.Reason.choices], required=False)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "payment_type", "amount", "currency", "status", "livemode", "created_at")
+    list_filter = ("status", "payment_type", "currency", "livemode")
+    search_fields = ("id", "stripe_payment_intent_id", "stripe_charge_id", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    inlines = [RefundInline]
+    actions = ["refund"]
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("eyt_payments.add_refund"))
+
+    @admin.action(description=_("Refund selected payments"), permissions=["refund"])
+    def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> HttpResponse | None:
+        """Asks for an amount (one payment) or refunds in full, through ``StripeService.refund_payment``."""
+        form = RefundForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Refund payments"),
+                "opts": self.model._meta,
+                "payments": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/eyt_payments/refund.html", context)
+        amount = form.cleaned_data["amount"]
+        if amount is not None and queryset.count() != 1:
+            self.message_user(request, _("An amount can be given for one payment at a time."), messages.ERROR)
+            return None
+        self._refund_each(request, queryset, amount, form.cleaned_data["reason"] or None)
+        return None
+
+    def _refund_each(self, request: HttpRequest, queryset: QuerySet[Payment], amount: Any, reason: str | None) -> None:
+        from eyt_payments.services import StripeService
+
+        service = StripeService()
+        for payment in queryset:
+            try:
+                refund = service.refund_payment(payment, amount, reason, requested_by=request.user)
+            except (PaymentValidationError, RefundNotAllowed, GatewayError) as error:
+                self.message_user(request, f"{payment.pk}: {error.user_message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{payment.pk}: refunded {refund.amount} {refund.currency.upper()}.")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("id", "payment", "sequence", "amount", "currency", "status", "reason", "created_at")
+    list_filter = ("status", "reason")
+    search_fields = ("id", "stripe_refund_id", "payment__id")
+    list_select_related = ("payment",)
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ("stripe_customer_id", "user", "livemode", "created_at", "deleted_at")
+    search_fields = ("stripe_customer_id", "user__username", "user__email")
+    list_select_related = ("user",)
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(ReadOnlyAdmin):
+    list_display = ("stripe_payment_method_id", "customer", "brand", "last4", "exp_month", "exp_year", "is_default")
+    search_fields = ("stripe_payment_method_id", "customer__stripe_customer_id", "last4")
+    list_select_related = ("customer",)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "type", "status", "attempts", "created", "received_at", "next_attempt_at", "note")
+    list_filter = ("status", "type", "livemode")
+    search_fields = ("id", "object_id")
+    date_hierarchy = "created"
+    readonly_fields = (
+        "id",
+        "type",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "note",
+        "livemode",
+        "api_version",
+        "created",
+        "object_id",
+        "received_at",
+        "processed_at",
+        "body",
+    )
+    actions = ["replay"]
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("eyt_payments.change_webhookevent"))
+
+    @admin.action(description=_("Process selected events again"), permissions=["replay"])
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        from eyt_payments.webhooks.processing import replay
+
+        results = replay(list(queryset.order_by("created").values_list("pk", flat=True)))
+        summary = ", ".join(f"{event_id}: {status}" for event_id, status in results.items())
+        self.message_user(
+            request, _("Replayed %(count)s event(s): %(summary)s") % {"count": len(results), "summary": summary}
+        )

@@ -1,0 +1,83 @@
+"""Policy hooks for host projects: one adapter class, chosen by ``EYT_PAYMENTS_ADAPTER``.
+
+Subclass ``DefaultPaymentsAdapter``, override the methods you need, and point the setting at your class.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from eyt_payments.conf import settings
+from eyt_payments.exceptions import PaymentsConfigurationError
+
+
+class DefaultPaymentsAdapter:
+    """The default policy. Every method is small and meant to be overridden."""
+
+    def may_refund(self, user: Any, payment: Any) -> bool:
+        """Whether ``user`` may refund ``payment``. ``None`` is the system (commands, webhooks, tasks): allowed.
+        By default staff with the ``eyt_payments.add_refund`` permission may refund; customers ask staff."""
+        if user is None:
+            return True
+        return bool(user.is_active and user.has_perm("eyt_payments.add_refund"))
+
+    def allows_repeat_payment(self, user: Any, payment_type: str, obj: Any) -> bool:
+        """Whether ``user`` may pay for ``obj`` again through ``create_payable_intent`` after paying for it in
+        full. Default: no, so a reloaded checkout cannot charge twice; allow it for things bought repeatedly."""
+        return False
+
+    def refund_deadline(self, payment: Any) -> datetime | None:
+        """Until when ``payment`` can be refunded; ``None`` means no deadline."""
+        if payment.succeeded_at is None:
+            return None
+        return payment.succeeded_at + timedelta(days=settings.EYT_PAYMENTS_REFUND_WINDOW_DAYS)
+
+    def customer_name(self, user: Any) -> str:
+        """The name sent to Stripe for ``user``'s customer."""
+        full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+        return full_name or user.get_username()
+
+    def customer_email(self, user: Any) -> str:
+        """The email sent to Stripe for ``user``'s customer (receipts go there)."""
+        return getattr(user, "email", "") or ""
+
+    def statement_descriptor_suffix(self, payment_type: str) -> str:
+        """Up to 22 characters added to the card statement descriptor; empty sends none."""
+        return ""
+
+
+_lock = threading.Lock()
+_adapter: DefaultPaymentsAdapter | None = None
+
+
+def get_adapter() -> DefaultPaymentsAdapter:
+    """The adapter named by ``EYT_PAYMENTS_ADAPTER``, built once."""
+    global _adapter
+    adapter = _adapter
+    if adapter is None:
+        with _lock:
+            if _adapter is None:
+                _adapter = load_adapter(settings.EYT_PAYMENTS_ADAPTER)
+            adapter = _adapter
+    return adapter
+
+
+def load_adapter(path: str) -> DefaultPaymentsAdapter:
+    try:
+        adapter_class = import_string(path)
+    except ImportError as error:
+        raise PaymentsConfigurationError(f"Could not import EYT_PAYMENTS_ADAPTER {path!r}: {error}") from error
+    if not (isinstance(adapter_class, type) and issubclass(adapter_class, DefaultPaymentsAdapter)):
+        raise PaymentsConfigurationError(f"EYT_PAYMENTS_ADAPTER {path!r} must subclass DefaultPaymentsAdapter.")
+    return adapter_class()
+
+
+def reset_adapter_on_setting_change(*, setting: str, **kwargs: Any) -> None:
+    global _adapter
+    if setting == "EYT_PAYMENTS_ADAPTER":
+        with _lock:
+            _adapter = None

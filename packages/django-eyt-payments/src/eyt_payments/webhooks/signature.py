@@ -1,0 +1,87 @@
+"""Verifying ``Stripe-Signature`` over the raw body, against every current signing secret (secret rotation)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+
+import stripe
+
+from eyt_payments.conf import seed_setting, settings
+
+
+class WebhookRefused(Exception):
+    """A webhook request that is not accepted. ``code`` and ``message`` are safe to send back."""
+
+    def __init__(self, code: str, message: str, *, signature_problem: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        #: True when the signature itself is missing or wrong (reported as ``webhook_signature_invalid``).
+        self.signature_problem = signature_problem
+
+
+def configured_secrets() -> list[str]:
+    """``EYT_PAYMENTS_WEBHOOK_SECRET`` (or ``STRIPE_WEBHOOK_SECRET``): one secret, or a list during a roll."""
+    value = seed_setting("WEBHOOK_SECRET")
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [secret for secret in value if isinstance(secret, str) and secret]
+
+
+def simulator_secret() -> str:
+    """The secret the local simulator signs with when no webhook secret is configured (derived from SECRET_KEY)."""
+    from django.conf import settings as django_settings
+
+    digest = hashlib.sha256(f"eyt_payments.simulator:{django_settings.SECRET_KEY}".encode()).hexdigest()
+    return f"whsec_sim_{digest[:32]}"
+
+
+def webhook_secrets() -> list[str]:
+    """Secrets a signature may match: the configured ones, else the simulator's when a simulator is the gateway."""
+    secrets = configured_secrets()
+    if secrets:
+        return secrets
+    from eyt_payments.gateways import get_gateway
+
+    return [simulator_secret()] if get_gateway().emits_events else []
+
+
+def parse_header(header: str) -> tuple[int, list[str]]:
+    """``t=<unix>,v1=<hex>[,v1=<hex>...]`` -> (timestamp, v1 signatures); ``WebhookRefused`` if malformed."""
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t" and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1" and value:
+            signatures.append(value)
+    if timestamp is None or not signatures:
+        raise WebhookRefused("signature_malformed", "The Stripe-Signature header is malformed.")
+    return timestamp, signatures
+
+
+def verify(body: bytes, header: str | None, secrets: Sequence[str] | None = None) -> None:
+    """Raise ``WebhookRefused`` unless ``header`` signs ``body`` with one of the secrets, recently enough."""
+    if not header:
+        raise WebhookRefused("signature_missing", "The Stripe-Signature header is missing.")
+    timestamp, _ = parse_header(header)
+    tolerance = int(settings.EYT_PAYMENTS_WEBHOOK_TOLERANCE)
+    if timestamp < time.time() - tolerance:
+        raise WebhookRefused("signature_expired", "The Stripe-Signature timestamp is too old.")
+    secrets = webhook_secrets() if secrets is None else list(secrets)
+    if not secrets:
+        raise WebhookRefused("webhook_not_configured", "This endpoint has no webhook secret configured.")
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(body, header, secret, tolerance)
+        except stripe.SignatureVerificationError:
+            continue
+        except UnicodeDecodeError as error:
+            raise WebhookRefused("body_malformed", "The body is not UTF-8 JSON.", signature_problem=False) from error
+        return
+    raise WebhookRefused("signature_invalid", "No signature matches the payload.")

@@ -1,0 +1,131 @@
+import pytest
+from django.test import override_settings
+
+from eyt_payments import checks
+
+STRIPE = {"BACKEND": "eyt_payments.gateways.stripe.StripeGateway"}
+KEYS = {"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_PUBLIC_KEY": "pk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"}
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+@pytest.mark.parametrize(
+    "gateway",
+    [
+        "eyt_payments.gateways.memory.MemoryGateway",
+        {"BACKEND": "nowhere.Gateway"},
+        {"BACKEND": "eyt_payments.models.Payment"},
+        {"BACKEND": "eyt_payments.gateways.memory.MemoryGateway", "OPTIONS": {"colour": "blue"}},
+        {"BACKEND": "eyt_payments.gateways.memory.MemoryGateway", "ALIAS": "x"},
+    ],
+)
+def test_e001_for_a_gateway_setting_that_cannot_be_built(gateway):
+    with override_settings(EYT_PAYMENTS_GATEWAY=gateway):
+        assert ids(checks.check_gateway()) == ["eyt_payments.E001"]
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_WEBHOOK_SECRET="whsec_1")
+def test_e002_without_a_secret_key():
+    assert ids(checks.check_gateway()) == ["eyt_payments.E002"]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {"STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_PUBLIC_KEY": "pk_test_1"},
+        {"STRIPE_SECRET_KEY": "pk_test_1"},
+        {"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_PUBLIC_KEY": "sk_test_2"},
+    ],
+)
+def test_e003_for_malformed_or_mismatched_keys(keys):
+    with override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_WEBHOOK_SECRET="whsec_1", **keys):
+        assert ids(checks.check_gateway()) == ["eyt_payments.E003"]
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, **KEYS)
+def test_matching_keys_pass():
+    assert checks.check_gateway() == []
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_SECRET_KEY="sk_test_1")
+def test_w002_without_a_webhook_secret():
+    assert ids(checks.check_gateway()) == ["eyt_payments.W002"]
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, EYT_PAYMENTS_API_VERSION="2020-08-27", **KEYS)
+def test_w003_for_an_api_version_other_than_the_librarys():
+    assert ids(checks.check_gateway()) == ["eyt_payments.W003"]
+
+
+def test_w001_for_a_simulator_in_production():
+    with override_settings(DEBUG=False):
+        assert ids(checks.check_gateway()) == ["eyt_payments.W001"]
+    with override_settings(DEBUG=True):
+        assert checks.check_gateway() == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"EYT_PAYMENTS_DEFAULT_CURRENCY": "xyz"},
+        {"EYT_PAYMENTS_CURRENCIES": ["usd", "zzz"]},
+        {"EYT_PAYMENTS_CURRENCIES": ["eur"]},
+    ],
+)
+def test_e004_for_currency_settings(overrides):
+    with override_settings(**overrides):
+        assert set(ids(checks.check_currencies())) == {"eyt_payments.E004"}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": {"usd": ("10", "5")}}},
+        {"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": {"usd": "10"}}},
+        {"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": {"usd": ("1.001", None)}}},
+        {"EYT_PAYMENTS_STRIPE_FEES": {"usd": {"percent": 2.9, "fixed": "0.30"}}},
+        {"EYT_PAYMENTS_STRIPE_FEES": {"usd": {"percent": "2.9", "fixed": "0.301"}}},
+        {"EYT_PAYMENTS_PLATFORM_FEES": {"coaching": {"percent": "-1"}}},
+        {"EYT_PAYMENTS_PLATFORM_FEES": {"coaching": {"percent": "1", "fixed": "0.50"}}},
+    ],
+)
+def test_e005_for_bad_limit_and_fee_tables(overrides):
+    with override_settings(**overrides):
+        assert ids(checks.check_amount_and_fee_tables()) == ["eyt_payments.E005"]
+
+
+def test_valid_tables_pass():
+    with override_settings(
+        EYT_PAYMENTS_AMOUNT_LIMITS={"tournament_fee": {"usd": ("1", "500"), "jpy": (None, "50000")}},
+        EYT_PAYMENTS_PLATFORM_FEES={"coaching": {"percent": "5", "fixed": {"usd": "0.25"}}},
+    ):
+        assert checks.check_amount_and_fee_tables() == []
+
+
+@pytest.mark.parametrize("path", ["nowhere.Adapter", "eyt_payments.models.Payment"])
+def test_e006_for_an_adapter_that_cannot_be_used(path):
+    with override_settings(EYT_PAYMENTS_ADAPTER=path):
+        assert ids(checks.check_adapter()) == ["eyt_payments.E006"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"EYT_PAYMENTS_WEBHOOK_SECRET": ["whsec_1", ""]},
+        {"EYT_PAYMENTS_WEBHOOK_SECRET": 42},
+        {"EYT_PAYMENTS_WEBHOOK_TOLERANCE": 0},
+        {"EYT_PAYMENTS_WEBHOOK_MAX_BODY_BYTES": "big"},
+        {"EYT_PAYMENTS_WEBHOOK_MAX_ATTEMPTS": True},
+        {"EYT_PAYMENTS_RECONCILE_RECENT_HOURS": -1},
+    ],
+)
+def test_e007_for_unusable_webhook_settings(overrides):
+    with override_settings(**overrides):
+        assert ids(checks.check_webhook_settings()) == ["eyt_payments.E007"]
+
+
+def test_webhook_settings_pass_with_a_secret_roll():
+    with override_settings(EYT_PAYMENTS_WEBHOOK_SECRET=["whsec_new", "whsec_old"]):
+        assert checks.check_webhook_settings() == []

@@ -1,0 +1,72 @@
+import pytest
+
+from eyt_payments.exceptions import GatewayUnavailable, IdempotencyConflict, InvalidGateway
+from eyt_payments.gateways.base import IntentRequest, RefundRequest
+from eyt_payments.gateways.memory import GatewayCall, MemoryGateway
+
+
+def test_the_outbox_records_exact_requests():
+    gateway = MemoryGateway()
+    gateway.create_intent(IntentRequest(amount=1234, currency="eur", metadata={"a": "1"}), idempotency_key="k1")
+    assert gateway.outbox == [
+        GatewayCall(
+            "create_intent",
+            {
+                "amount": 1234,
+                "currency": "eur",
+                "customer": None,
+                "payment_method": None,
+                "confirm": False,
+                "capture_method": "automatic",
+                "description": "",
+                "statement_descriptor_suffix": "",
+                "receipt_email": "",
+                "metadata": {"a": "1"},
+                "return_url": "",
+            },
+            "k1",
+        )
+    ]
+
+
+def test_money_moving_calls_need_an_idempotency_key():
+    gateway = MemoryGateway()
+    with pytest.raises(ValueError, match="idempotency key"):
+        gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="")
+    with pytest.raises(ValueError, match="idempotency key"):
+        gateway.create_refund(RefundRequest(payment_intent="pi_x", amount=1), idempotency_key="k" * 256)
+    assert gateway.outbox == []
+
+
+def test_keys_are_honoured():
+    gateway = MemoryGateway()
+    first = gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="k")
+    assert gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="k").id == first.id
+    with pytest.raises(IdempotencyConflict):
+        gateway.create_intent(IntentRequest(amount=101, currency="usd"), idempotency_key="k")
+
+
+def test_fail_next_before_or_after_the_provider_acted():
+    gateway = MemoryGateway()
+    gateway.fail_next("create_intent", after_accept=False)
+    with pytest.raises(GatewayUnavailable):
+        gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="a")
+    assert list(gateway.store.objects("payment_intent")) == []
+    gateway.fail_next("create_intent", after_accept=True)
+    with pytest.raises(GatewayUnavailable):
+        gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="b")
+    assert len(list(gateway.store.objects("payment_intent"))) == 1
+
+
+def test_reset_forgets_everything():
+    gateway = MemoryGateway()
+    gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="a")
+    gateway.reset()
+    assert gateway.outbox == []
+    assert gateway.events == []
+    assert list(gateway.store.objects("payment_intent")) == []
+
+
+def test_options_are_checked():
+    with pytest.raises(InvalidGateway, match="accepted: none"):
+        MemoryGateway(colour="blue")
