@@ -1,12 +1,12 @@
 """Contributor sessions. tox owns the test matrix (tox.ini); nox owns everything else.
 
-    nox -s tests        the test suite through tox (arguments after -- go to tox)
-    nox -s lint         ruff check and ruff format --check
-    nox -s typecheck    mypy (strict) with django-stubs over the three packages
-    nox -s build        wheels and sdists, checked for templates, static files, migrations and py.typed
-    nox -s demo         the example platform on embedded defaults (SQLite, no keys, no servers)
-    nox -s browser      Playwright + Debian Chromium against live servers
-    nox -s bench        the side-by-side benchmarks (needs DATABASE_URL / REDIS_URL)
+nox -s tests        the test suite through tox (arguments after -- go to tox)
+nox -s lint         ruff check and ruff format --check
+nox -s typecheck    mypy (strict) with django-stubs over the three packages
+nox -s build        wheels and sdists, checked for templates, static files, migrations and py.typed
+nox -s demo         the example platform on embedded defaults (SQLite, no keys, no servers)
+nox -s browser      Playwright + Debian Chromium against live servers
+nox -s bench        the side-by-side benchmarks (needs DATABASE_URL / REDIS_URL)
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("mypy>=1.13", "django-stubs>=5.1", "-r", "requirements/tests.txt", "-e", "testing")
-    session.install(*(f"-e{path}" for path in LOCAL))
+    session.install("mypy==2.4.1", "django-stubs==6.1.2", "-r", "requirements/tests.txt", "-e", "testing")
+    install_platform(session)  # mypy's Django plugin loads the example project's settings
     session.run("mypy", *(f"packages/{name}/src/{module}" for name, module in PACKAGES.items()))
 
 
@@ -75,7 +75,13 @@ def check_wheel(session: nox.Session, wheel: Path, module: str, source: Path) ->
 
 
 def install_platform(session: nox.Session) -> None:
-    session.install("-e", "example_project", *(f"-e{path}[redis]" for path in LOCAL[:1]), *(f"-e{p}" for p in LOCAL[1:]))
+    """The three packages (editable, with their optional extras) and the example platform."""
+    extras = {
+        "django-eyt-audit": "redis,postgres",
+        "django-eyt-payments": "postgres",
+        "django-eyt-notify": "live,webpush,sms",
+    }
+    session.install("-e", "example_project", *(f"-e{path}[{extras[path.split('/')[-1]]}]" for path in LOCAL))
 
 
 @nox.session(python=DEMO_PYTHON)

@@ -53,8 +53,8 @@ def configure(database_name: str | None = None) -> None:
     )
     django.setup()
     from auditlog.registry import auditlog
-
     from benchapp.models import WithAuditlog, WithEyt
+
     from eyt_audit import register
 
     auditlog.register(WithAuditlog)
@@ -67,8 +67,12 @@ def create_database() -> None:
 
     url = dj_database_url.parse(os.environ["DATABASE_URL"])
     with psycopg.connect(
-        host=url["HOST"], port=url["PORT"] or 5432, user=url["USER"], password=url["PASSWORD"] or None,
-        dbname=url["NAME"], autocommit=True,
+        host=url["HOST"],
+        port=url["PORT"] or 5432,
+        user=url["USER"],
+        password=url["PASSWORD"] or None,
+        dbname=url["NAME"],
+        autocommit=True,
     ) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
         admin.execute(f"CREATE DATABASE {BENCH_DB}")
@@ -82,8 +86,12 @@ def drop_database() -> None:
     connections.close_all()
     url = dj_database_url.parse(os.environ["DATABASE_URL"])
     with psycopg.connect(
-        host=url["HOST"], port=url["PORT"] or 5432, user=url["USER"], password=url["PASSWORD"] or None,
-        dbname=url["NAME"], autocommit=True,
+        host=url["HOST"],
+        port=url["PORT"] or 5432,
+        user=url["USER"],
+        password=url["PASSWORD"] or None,
+        dbname=url["NAME"],
+        autocommit=True,
     ) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
@@ -161,9 +169,7 @@ def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dic
                 for op, values in measure(model, ops, atomic).items():
                     samples[label][op].append(values)
         table[atomic] = {
-            label: {
-                op: (statistics.median(v[0] for v in values), values[0][1]) for op, values in ops_.items()
-            }
+            label: {op: (statistics.median(v[0] for v in values), values[0][1]) for op, values in ops_.items()}
             for label, ops_ in samples.items()
         }
     return table
@@ -176,17 +182,18 @@ def print_per_operation(table) -> None:
         base = rows["untracked"]
         header = f"{'':18}" + "".join(f"{op:>24}" for op in OPERATIONS)
         print(header)
-        print(f"{'untracked':18}" + "".join(f"{base[op][0] * 1e6:>14.0f} µs ({base[op][1]:.0f} q)" for op in OPERATIONS))
+        print(
+            f"{'untracked':18}" + "".join(f"{base[op][0] * 1e6:>14.0f} µs ({base[op][1]:.0f} q)" for op in OPERATIONS)
+        )
         for label, values in rows.items():
             if label == "untracked":
                 continue
-            cells = "".join(
-                f"{values[op][0] / base[op][0]:>15.2f}x ({values[op][1]:.1f} q)" for op in OPERATIONS
-            )
+            cells = "".join(f"{values[op][0] / base[op][0]:>15.2f}x ({values[op][1]:.1f} q)" for op in OPERATIONS)
             print(f"{label:18}{cells}")
 
 
 # --- concurrent appends -------------------------------------------------------------------------------------------
+
 
 def _writer(count: int, ready, go, elapsed) -> None:
     configure()
@@ -224,6 +231,7 @@ def concurrent_appends(writers: int, per_writer: int) -> float:
 
 
 # --- verify ---------------------------------------------------------------------------------------------------------
+
 
 def build_chain(size: int, batch: int = 20_000) -> None:
     """Append ``size`` entries to the chain: chain values computed with the package's own canonical form and key,
@@ -302,8 +310,10 @@ def main() -> None:
         build_chain(args.verify_size)
         checked, seconds, cpu = verify_rate()
         load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-        print(f"Verify: {checked:,} entries in {seconds:.1f} s ({checked / seconds:,.0f} entries/s; "
-              f"{cpu:.1f} s CPU in this process; load average {load})")
+        print(
+            f"Verify: {checked:,} entries in {seconds:.1f} s ({checked / seconds:,.0f} entries/s; "
+            f"{cpu:.1f} s CPU in this process; load average {load})"
+        )
     finally:
         drop_database()
 

@@ -34,7 +34,7 @@ from harness import measure, ms, print_table, ratio
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN = uuid.uuid4().hex[:12]
 CHECKS_KEY = f"eyt-bench-security-checks-{RUN}"
-PASSWORD = "right horse battery staple"  # noqa: S105  (a benchmark user)
+PASSWORD = "right horse battery staple"
 PROCESSES, THREADS = 4, 25
 RATE, LIMIT, ATTEMPTS = "10/m", 10, 5
 LOCKOUT_BACKENDS = {
@@ -46,7 +46,7 @@ LOCKOUT_BACKENDS = {
 def configure() -> None:
     database = Path(tempfile.mkdtemp()) / "security.sqlite3"
     settings.configure(
-        SECRET_KEY="bench",  # noqa: S106
+        SECRET_KEY="bench",
         USE_TZ=True,
         TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}],
         INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "axes", "eyt_audit"],
@@ -130,7 +130,7 @@ def theirs_rate(group: str) -> Callable[[str], bool]:
 def login(username: str) -> Callable[[str], bool]:
     from django.contrib.auth import authenticate
 
-    return lambda ip: authenticate(request(ip), username=username, password="wrong") is not None  # noqa: S106
+    return lambda ip: authenticate(request(ip), username=username, password="wrong") is not None
 
 
 # --- concurrency: forked processes x threads, released together ------------------------------------------------

@@ -16,10 +16,11 @@ database = environ.Env.db_url_config(os.environ["DATABASE_URL"])
 database["NAME"] = os.environ["BENCH_DB_NAME"]
 database["CONN_MAX_AGE"] = 60
 
-SECRET_KEY = "bench"  # noqa: S105  (a throwaway benchmark project)
+SECRET_KEY = "bench"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
 USE_TZ = True
+TIME_ZONE = "UTC"
 ROOT_URLCONF = "benchurls"
 INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "eyt_payments"]
 MIDDLEWARE = ["benchcount.CountingMiddleware"]  # per-request SQL and Stripe request counts, as response headers

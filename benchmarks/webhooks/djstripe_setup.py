@@ -1,8 +1,8 @@
 """Runs inside dj-stripe's virtual environment (see ``run.py``) and prints one JSON line.
 
-    python djstripe_setup.py setup    migrates BENCH_DB_NAME (dj-stripe's tables from its models) and adds the WebhookEndpoint row whose signing secret is
-                                      BENCH_WEBHOOK_SECRET; prints its webhook path and the versions
-    python djstripe_setup.py report   prints what the deliveries left in the database
+python djstripe_setup.py setup    migrates BENCH_DB_NAME (dj-stripe's tables from its models) and adds the WebhookEndpoint row whose signing secret is
+                                  BENCH_WEBHOOK_SECRET; prints its webhook path and the versions
+python djstripe_setup.py report   prints what the deliveries left in the database
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ def setup() -> dict[str, object]:
     from django.core.management import call_command
     from django.urls import reverse
     from django.utils import timezone
-    from djstripe.models import WebhookEndpoint
+    from djstripe.models import Account, APIKey, WebhookEndpoint
 
     call_command("migrate", run_syncdb=True, verbosity=0)
+    # dj-stripe learns the key's owner from GET /v1/account on first use and keeps it (an APIKey row with its
+    # Account); localstripe has no /v1/account, so the rows are made here, as after that first call.
+    key, _ = APIKey.objects.get_or_create_by_api_key(os.environ["BENCH_STRIPE_KEY"])
+    key.djstripe_owner_account = Account.objects.create(id="acct_bench", livemode=False)
+    key.save()
     endpoint = WebhookEndpoint.objects.create(
         id="we_bench",
         livemode=False,

@@ -1,7 +1,7 @@
 """Stripe webhooks side by side: django-eyt-payments and dj-stripe 2.11, same events, same server, one run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-        python benchmarks/webhooks/run.py [--events 1000] [--rounds 5] [--ours-only]
+        python benchmarks/webhooks/run.py [--events 1000] [--rounds 10] [--ours-only]
 
 Starts localstripe, creates one real payment intent per event there (pm_card_visa, confirmed; one customer per
 10 intents) and takes the ``payment_intent.succeeded`` events localstripe recorded. Both sides get the same
@@ -14,9 +14,13 @@ stripe-python sent (``benchcount``, returned as response headers), so the counts
   (``process_due``) then processes the stored events in this process.
 - dj-stripe 2.11 (``POST /stripe/webhook/<uuid>/``, default ``verify_signature`` validation): its own virtual
   environment under .bench-venvs/ (it pins stripe<16), built by ``harness.other_venv``; Stripe's API is the same
-  localstripe (``STRIPE_API_HOST``). Its handler runs in the request and re-fetches from the API.
+  localstripe (``STRIPE_API_HOST``). Its handler runs in the request and re-fetches from the API. Two set-up
+  shortcuts (``djstripe_setup.py``): its tables are made from its models (its migrations cost minutes of CPU
+  here), and its API key's owner Account row is made up front (dj-stripe fetches it once from ``/v1/account``,
+  which localstripe lacks).
 
-Then ``--rounds`` times 20 concurrent deliveries of one new event to each side: how often the event's handler ran
+Then ``--rounds`` times 20 concurrent deliveries of one new event to each side: how many requests began
+processing the event (dj-stripe: passed ``Event.process``'s ``exists()`` check), how often its handler ran
 (dj-stripe: in the requests; ours: in 4 concurrent workers afterwards) and how many of those runs committed.
 Goals (ours): 0 Stripe API calls in the request, ack p99 under 25 ms, at least 500 events/s ingest.
 The machine is shared: the load average (``uptime``) is printed before and after; compare ratios, not times.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import socket
@@ -41,7 +46,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
+import requests
 import stripe
 
 HERE = Path(__file__).resolve().parent
@@ -50,8 +57,8 @@ sys.path.insert(0, str(HERE))
 from benchcount import MARK_HEADER_PREFIX, QUERIES_HEADER, STRIPE_HEADER  # noqa: E402
 from harness import ensure_postgres_database, other_venv, print_table, run_json  # noqa: E402
 
-SECRET = "whsec_bench"  # noqa: S105  (signs the same bytes for both sides)
-API_KEY = "sk_test_eytbench0000000000000000000"  # noqa: S105  (dj-stripe checks the format)
+SECRET = "whsec_bench"
+API_KEY = "sk_test_eytbench0000000000000000000"
 DB_NAME = "eyt_webhooks_bench"
 DJSTRIPE_DB_NAME = "eyt_bench_djstripe"
 DJSTRIPE_REQUIREMENTS = ["dj-stripe==2.11.*", "Django>=5.2,<6.1", "psycopg[binary]>=3.3.4", "gunicorn>=23"]
@@ -77,12 +84,18 @@ class Delivery:
 
 @dataclass
 class Side:
+    """What one side's run measured."""
+
     name: str
-    deliveries: list[Delivery]
-    wall: float
-    rounds: list[list[Delivery]] = field(default_factory=list)
-    handler_runs: list[int] = field(default_factory=list)  # per concurrent round
-    handler_commits: list[int] = field(default_factory=list)
+    deliveries: list[Delivery]  # the measured ones (after the warm-up)
+    wall: float  # seconds the measured deliveries took
+    rounds: list[list[Delivery]] = field(default_factory=list)  # the concurrent rounds' deliveries
+    started: list[int] = field(default_factory=list)  # per round: deliveries that began processing the event
+    handler_runs: list[int] = field(default_factory=list)  # per round: runs of the event's handler
+    handler_commits: list[int] = field(default_factory=list)  # per round: those runs that committed
+    stored: int = 0  # ours: inbox rows after the deliveries
+    processing: tuple[int, float] = (0, 0.0)  # ours: events processed by one worker, seconds
+    report: dict[str, Any] = field(default_factory=dict)  # dj-stripe: rows its deliveries left
 
 
 # Servers and databases -------------------------------------------------------------------------------------------
@@ -108,12 +121,29 @@ def recreate_database(name: str, *, drop_only: bool = False) -> None:
 def gunicorn(python: Path | str, settings: str, env: dict[str, str]) -> Iterator[str]:
     """gunicorn serving ``wsgi.py`` of this folder with ``settings``; yields its base URL."""
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603  (our own benchmark project)
-        [str(python), "-m", "gunicorn", "wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30", "--log-level", "warning",
-         "--chdir", str(HERE)],
+    server = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "gunicorn",
+            "wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(HERE),
+        ],
         env={**os.environ, **env, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": settings},
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -134,13 +164,18 @@ def setup_django() -> None:
 
     os.environ["BENCH_DB_NAME"] = DB_NAME
     os.environ["BENCH_WEBHOOK_SECRET"] = SECRET
+    os.environ["BENCH_STRIPE_KEY"] = API_KEY
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite"
     django.setup()
 
 
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def uptime() -> str:
     try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()  # noqa: S607
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
 
@@ -179,13 +214,13 @@ def make_events(api: str, count: int) -> list[bytes]:
     return [json.dumps(by_intent[payment.stripe_payment_intent_id]).encode() for payment in payments]
 
 
-def recorded_events(api: str, event_type: str) -> Iterator[dict]:
+def recorded_events(api: str, event_type: str) -> Iterator[dict[str, Any]]:
     """Every event of ``event_type`` localstripe holds, as the raw JSON it would deliver."""
-    import requests
-
     after = None
     while True:
-        params = {"type": event_type, "limit": 100, **({"starting_after": after} if after else {})}
+        params: dict[str, str | int] = {"type": event_type, "limit": 100}
+        if after:
+            params["starting_after"] = after
         page = requests.get(f"{api}/v1/events", params=params, auth=(API_KEY, ""), timeout=30).json()
         yield from page["data"]
         if not page["has_more"]:
@@ -209,10 +244,10 @@ def deliveries(bodies: list[bytes]) -> list[tuple[bytes, bool]]:
 # Sending ---------------------------------------------------------------------------------------------------------
 
 
-def post(session: object, url: str, body: bytes, first: bool) -> Delivery:
+def post(session: requests.Session, url: str, body: bytes, first: bool) -> Delivery:
     header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
     started = time.perf_counter()
-    response = session.post(  # type: ignore[attr-defined]
+    response = session.post(
         url, data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}, timeout=60
     )
     elapsed = time.perf_counter() - started
@@ -223,15 +258,17 @@ def post(session: object, url: str, body: bytes, first: bool) -> Delivery:
         if key.lower().startswith(MARK_HEADER_PREFIX.lower())
     }
     return Delivery(
-        first, elapsed, response.status_code, int(headers.get(QUERIES_HEADER, -1)), int(headers.get(STRIPE_HEADER, -1)),
+        first,
+        elapsed,
+        response.status_code,
+        int(headers.get(QUERIES_HEADER, -1)),
+        int(headers.get(STRIPE_HEADER, -1)),
         marks,
-    )  # fmt: skip
+    )
 
 
 def send_all(url: str, sequence: list[tuple[bytes, bool]]) -> tuple[list[Delivery], float]:
     """The first WARMUP deliveries one by one (not measured), the rest from SENDERS threads; returns the rest."""
-    import requests
-
     local = threading.local()
 
     def send(item: tuple[bytes, bool]) -> Delivery:
@@ -249,8 +286,6 @@ def send_all(url: str, sequence: list[tuple[bytes, bool]]) -> tuple[list[Deliver
 
 def concurrent_round(url: str, body: bytes) -> list[Delivery]:
     """CONCURRENT_DELIVERIES deliveries of one event, each on its own connection, released together."""
-    import requests
-
     sessions = [requests.Session() for _ in range(CONCURRENT_DELIVERIES)]
     for session in sessions:  # open the connections first, so the POSTs start together
         session.get(url, timeout=30)
@@ -306,7 +341,7 @@ def process_concurrently(bodies: Sequence[bytes]) -> tuple[list[int], list[int]]
         finally:
             connection.close()
 
-    handlers.handle = counting_handle  # type: ignore[assignment]
+    handlers.handle = counting_handle
     signals.payment_succeeded.connect(on_succeeded, dispatch_uid="bench_transitions")
     try:
         barrier = threading.Barrier(WORKER_THREADS)
@@ -316,7 +351,7 @@ def process_concurrently(bodies: Sequence[bytes]) -> tuple[list[int], list[int]]
         for thread in threads:
             thread.join()
     finally:
-        handlers.handle = handle  # type: ignore[assignment]
+        handlers.handle = handle
         signals.payment_succeeded.disconnect(dispatch_uid="bench_transitions")
     return [runs[intent] for intent in intents], [transitions[intent] for intent in intents]
 
@@ -350,26 +385,33 @@ def run_ours(api: str, sequence: list[tuple[bytes, bool]], singles: list[bytes])
     with gunicorn(sys.executable, "benchsite", {"BENCH_STRIPE_API": api}) as base:
         measured, wall = send_all(f"{base}/payments/webhook/", sequence)
         side = Side("django-eyt-payments", measured, wall)
-        side.stored = WebhookEvent.objects.count()  # type: ignore[attr-defined]
-        side.processing = process_all()  # type: ignore[attr-defined]
+        side.stored = WebhookEvent.objects.count()
+        side.processing = process_all()
         side.rounds = [concurrent_round(f"{base}/payments/webhook/", body) for body in singles]
     side.handler_runs, side.handler_commits = process_concurrently(singles)
+    side.started = [0] * len(singles)  # the request only stores
     return side
 
 
 def run_djstripe(python: Path, api: str, sequence: list[tuple[bytes, bool]], singles: list[bytes]) -> Side:
-    env = {"BENCH_DB_NAME": DJSTRIPE_DB_NAME, "BENCH_WEBHOOK_SECRET": SECRET, "BENCH_STRIPE_API": api}
-    endpoint = run_json(python, HERE / "djstripe_setup.py", "setup", env=env)
+    env = {
+        "BENCH_DB_NAME": DJSTRIPE_DB_NAME,
+        "BENCH_WEBHOOK_SECRET": SECRET,
+        "BENCH_STRIPE_API": api,
+        "BENCH_STRIPE_KEY": API_KEY,
+    }
+    endpoint = cast(dict[str, Any], run_json(python, HERE / "djstripe_setup.py", "setup", env=env))
     with gunicorn(python, "djstripe_site", env) as base:
-        url = base + endpoint["path"]  # type: ignore[index]
+        url = base + endpoint["path"]
         measured, wall = send_all(url, sequence)
-        side = Side(f"dj-stripe {endpoint['versions']['dj-stripe']}", measured, wall)  # type: ignore[index]
+        side = Side(f"dj-stripe {endpoint['versions']['dj-stripe']}", measured, wall)
         side.rounds = [concurrent_round(url, body) for body in singles]
-    side.handler_runs = [sum(d.marks.get("handler_runs", 0) for d in round_) for round_ in side.rounds]
-    side.handler_commits = [sum(d.marks.get("handler_commits", 0) for d in round_) for round_ in side.rounds]
-    report = run_json(python, HERE / "djstripe_setup.py", "report", env=env)
-    side.name += f" (stripe {endpoint['versions']['stripe']}, Django {endpoint['versions']['Django']})"  # type: ignore[index]
-    side.report = report  # type: ignore[attr-defined]
+    side.started, side.handler_runs, side.handler_commits = (
+        [sum(d.marks.get(name, 0) for d in round_) for round_ in side.rounds]
+        for name in ("event_syncs", "handler_runs", "handler_commits")
+    )
+    side.report = cast(dict[str, Any], run_json(python, HERE / "djstripe_setup.py", "report", env=env))
+    side.name += f" (stripe {endpoint['versions']['stripe']}, Django {endpoint['versions']['Django']})"
     return side
 
 
@@ -377,8 +419,9 @@ def run_djstripe(python: Path, api: str, sequence: list[tuple[bytes, bool]], sin
 
 
 def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))]  # nearest rank
+    return ordered[max(0, min(len(ordered), math.ceil(len(ordered) * p / 100)) - 1)]
 
 
 def mean(values: Sequence[int]) -> str:
@@ -398,7 +441,6 @@ def times(ours: float, theirs: float) -> str:
 
 
 def print_comparison(sides: list[Side], events: int, sent: int) -> None:
-    ours = sides[0]
     headers = ["measure", *(side.name for side in sides)] + (["dj-stripe / ours"] if len(sides) > 1 else [])
     rows: list[list[object]] = []
 
@@ -407,15 +449,17 @@ def print_comparison(sides: list[Side], events: int, sent: int) -> None:
 
     latencies = [[d.seconds for d in side.deliveries] for side in sides]
     for p in (50, 99):
-        values = [percentile(latency, p) for latency in latencies]
-        row(f"ack latency p{p}", [f"{v * 1000:.2f} ms" for v in values], times(values[0], values[-1]))
+        seconds = [percentile(latency, p) for latency in latencies]
+        row(f"ack latency p{p}", [f"{s * 1000:.2f} ms" for s in seconds], times(seconds[0], seconds[-1]))
     rates = [len(side.deliveries) / side.wall for side in sides]
     row("deliveries/s (4 senders)", [f"{r:.0f}" for r in rates], f"{rates[0] / rates[-1]:.1f}x fewer")
     row("non-2xx answers", [str(sum(d.status >= 300 for d in side.deliveries)) for side in sides])
     for attribute, label in (("stripe_requests", "Stripe API calls"), ("queries", "DB queries")):
         counts = [per_delivery(side, attribute) for side in sides]
-        for i, kind in enumerate(("per delivery", "  first delivery of an event", "  duplicate delivery")):
-            row(f"{label} {kind}".replace(f"{label}   ", "  "), [c[i] for c in counts])
+        for i, kind in enumerate((f"{label} per delivery", "  first delivery of an event", "  duplicate delivery")):
+            values = [c[i] for c in counts]
+            comparable = attribute == "queries" and "n/a" not in values
+            row(kind, values, times(float(values[0]), float(values[-1])) if comparable else "")
     print_table(
         f"Webhook request, {sent} deliveries of {events} localstripe payment_intent.succeeded events "
         f"({DUPLICATE_SHARE:.0%} duplicates, first {WARMUP} unmeasured), {SENDERS} senders, "
@@ -427,7 +471,7 @@ def print_comparison(sides: list[Side], events: int, sent: int) -> None:
 
 def print_ours(side: Side, events: int, floor: float) -> None:
     latencies = [d.seconds for d in side.deliveries]
-    processed, seconds = side.processing  # type: ignore[attr-defined]
+    processed, seconds = side.processing
     print_table(
         f"{side.name}: goals and the worker",
         ["measure", "value", "goal"],
@@ -435,7 +479,7 @@ def print_ours(side: Side, events: int, floor: float) -> None:
             ["ack latency p99", f"{percentile(latencies, 99) * 1000:.2f} ms", "< 25 ms"],
             ["ingest", f"{len(latencies) / side.wall:.0f} events/s", ">= 500 events/s"],
             ["Stripe API calls in the request", str(sum(d.stripe_requests for d in side.deliveries)), "0"],
-            ["events stored (unique)", f"{side.stored} of {events}", str(events)],  # type: ignore[attr-defined]
+            ["events stored (unique)", f"{side.stored} of {events}", str(events)],
             ["processed by one worker", f"{processed} at {processed / seconds:.0f} events/s", ""],
             ["floor: bare INSERT + COMMIT (psycopg)", f"{floor * 1000:.2f} ms", ""],
         ],
@@ -443,7 +487,7 @@ def print_ours(side: Side, events: int, floor: float) -> None:
 
 
 def print_theirs(side: Side, events: int) -> None:
-    report = side.report  # type: ignore[attr-defined]
+    report = side.report
     print_table(
         f"{side.name}: what the deliveries left",
         ["measure", "value"],
@@ -461,18 +505,29 @@ def print_rounds(sides: list[Side]) -> None:
     rows = []
     for side in sides:
         rounds = side.rounds
-        rows.append([
-            side.name,
-            str(len(rounds)),
-            str(sum(d.status >= 300 for round_ in rounds for d in round_)),
-            " ".join(map(str, side.handler_runs)),
-            " ".join(map(str, side.handler_commits)),
-            mean([d.stripe_requests for round_ in rounds for d in round_]),
-        ])  # fmt: skip
+        rows.append(
+            [
+                side.name,
+                str(len(rounds)),
+                str(sum(d.status >= 300 for round_ in rounds for d in round_)),
+                " ".join(map(str, side.started)),
+                " ".join(map(str, side.handler_runs)),
+                " ".join(map(str, side.handler_commits)),
+                mean([d.stripe_requests for round_ in rounds for d in round_]),
+            ]
+        )
     print_table(
-        f"{CONCURRENT_DELIVERIES} concurrent deliveries of one new event, per round "
-        f"(ours: stored, then {WORKER_THREADS} concurrent workers)",
-        ["side", "rounds", "non-2xx", "handler runs per round", "committed runs per round", "API calls/delivery"],
+        f"{CONCURRENT_DELIVERIES} concurrent deliveries of one new event: counts per round "
+        f"(ours: the requests store, then {WORKER_THREADS} concurrent workers process)",
+        [
+            "side",
+            "rounds",
+            "non-2xx",
+            "processing begun in the request",
+            "handler runs",
+            "committed runs",
+            "API calls/delivery",
+        ],
         rows,
     )
 
@@ -480,7 +535,7 @@ def print_rounds(sides: list[Side]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1000, help="distinct events (deliveries: +20%% duplicates)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of 20 concurrent deliveries of one event")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of 20 concurrent deliveries of one event")
     parser.add_argument("--ours-only", action="store_true", help="skip dj-stripe's side")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -488,6 +543,7 @@ def main() -> None:
     if args.events <= WARMUP:
         sys.exit(f"--events must be over {WARMUP}.")
     load_before = uptime()
+    progress("dj-stripe's virtual environment")
     djstripe_python = None if args.ours_only else other_venv("djstripe", DJSTRIPE_REQUIREMENTS)
     ensure_postgres_database(os.environ["DATABASE_URL"])
     recreate_database(DB_NAME)
@@ -500,23 +556,30 @@ def main() -> None:
     started = time.perf_counter()
     try:
         with running_localstripe() as localstripe:
+            progress(f"creating {args.events + args.rounds} payment intents in localstripe")
             bodies = make_events(localstripe.url, args.events + args.rounds)
             singles, bodies = bodies[: args.rounds], bodies[args.rounds :]
             sequence = deliveries(bodies)
+            progress(f"ours: {len(sequence)} deliveries, the worker, {args.rounds} concurrent rounds")
             sides = [run_ours(localstripe.url, sequence, singles)]
             if djstripe_python is not None:
                 recreate_database(DJSTRIPE_DB_NAME)
+                progress(f"dj-stripe: schema, {len(sequence)} deliveries, {args.rounds} concurrent rounds")
                 sides.append(run_djstripe(djstripe_python, localstripe.url, sequence, singles))
         floor = commit_floor()
     finally:
-        if djstripe_python is not None:
-            recreate_database(DJSTRIPE_DB_NAME, drop_only=True)
+        from django.db import connections
+
+        connections.close_all()
+        for name in (DB_NAME, DJSTRIPE_DB_NAME):
+            recreate_database(name, drop_only=True)
     print_comparison(sides, len(bodies), len(sequence))
     print_ours(sides[0], len(bodies), floor)
     if len(sides) > 1:
         print_theirs(sides[1], len(bodies))
     print_rounds(sides)
     print(f"\nload before: {load_before}\nload after:  {uptime()}\nrun: {time.perf_counter() - started:.0f} s")
+
 
 if __name__ == "__main__":
     main()

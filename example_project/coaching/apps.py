@@ -6,10 +6,9 @@ class CoachingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from eyt_audit import register
-
         from coaching import billing
         from coaching.models import Coach, CoachingSession
+        from eyt_audit import register
 
         billing.register()
         for model in (Coach, CoachingSession):

@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+
+from coaching.models import CoachingSession
 from eyt_notify import notify
 from eyt_payments.exceptions import RefundNotAllowed, UnknownPayable
 from eyt_payments.models import Payment, Refund
 from eyt_payments.payables import Payable, register_payable
 from eyt_payments.services import StripeService
-
-from coaching.models import CoachingSession
 
 FREE_CANCELLATION_BEFORE = timedelta(hours=24)
 
@@ -66,7 +66,10 @@ def send_reminders(within: timedelta = timedelta(hours=24)) -> int:
     """Remind players of booked sessions starting within ``within``; each session is reminded once."""
     now = timezone.now()
     due = CoachingSession.objects.select_related("coach__user", "player").filter(
-        status=CoachingSession.Status.BOOKED, reminder_sent_at__isnull=True, starts_at__gt=now, starts_at__lte=now + within
+        status=CoachingSession.Status.BOOKED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + within,
     )
     sent = 0
     for session in due:

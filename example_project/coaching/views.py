@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from eyt_payments.exceptions import PaymentValidationError, RefundNotAllowed
 
 from coaching import billing
 from coaching.forms import BookSessionForm
 from coaching.models import Coach, CoachingSession
 from esports.checkout import redirect_to_checkout
+from eyt_payments.exceptions import PaymentValidationError, RefundNotAllowed
 
 
 def coaching_home(request: HttpRequest) -> HttpResponse:

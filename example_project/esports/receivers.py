@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+
 from eyt_notify import notify
 from eyt_payments.money import format_amount
 from eyt_payments.signals import payment_refunded, payment_succeeded

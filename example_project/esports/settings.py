@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "venues",
 ]
 try:  # Django 5.2 runs background tasks through the django-tasks backport
-    import django.tasks  # noqa: F401
+    import django.tasks
 
     TASKS_MODULE = "django.tasks"
 except ImportError:
@@ -81,16 +81,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": env.cache_url("REDIS_URL", default="locmemcache://")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="eyt")
 
-# Background work: the immediate backend runs tasks in the request (embedded); TASK_BACKEND=rq sends them to Redis
-# for `manage.py rqworker <queue> --job-class django_tasks_rq.Job` (scale-out).
+# Background work: the immediate backend runs tasks in the request (embedded); TASK_BACKEND=rq sends them to the
+# "default" queue on Redis for `manage.py rqworker default --job-class django_tasks_rq.Job` (scale-out).
 TASK_BACKEND = env.str("TASK_BACKEND", default="immediate")
-TASK_QUEUE = env.str("TASK_QUEUE", default="default")
 if TASK_BACKEND == "rq":
     if not REDIS_URL:
         raise environ.ImproperlyConfigured("TASK_BACKEND=rq needs REDIS_URL.")
     INSTALLED_APPS.append("django_rq")
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASK_QUEUE]}}
-    RQ_QUEUES = {TASK_QUEUE: {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env.str("RQ_URL", default=REDIS_URL)}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}
 else:

@@ -12,8 +12,8 @@ import os
 
 os.environ["DJANGO_DEBUG"] = "false"  # before the base settings read it: no insecure fallbacks there either
 
-from esports.settings import *  # noqa: E402, F403
-from esports.settings import env  # noqa: E402
+from esports.settings import *  # noqa: F403
+from esports.settings import env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")

@@ -6,6 +6,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
 from eyt_audit.models import AuditEntry
 from eyt_notify.models import Delivery
 from eyt_payments.models import Payment, Refund
@@ -56,6 +57,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "money": money,
         "payments_by_status": Payment.objects.values("status").annotate(count=Count("pk")).order_by("status"),
         "refunds_by_status": Refund.objects.values("status").annotate(count=Count("pk")).order_by("status"),
-        "deliveries": Delivery.objects.values("channel", "status").annotate(count=Count("pk")).order_by("channel", "status"),
+        "deliveries": Delivery.objects.values("channel", "status")
+        .annotate(count=Count("pk"))
+        .order_by("channel", "status"),
     }
     return render(request, "esports/staff/dashboard.html", context)

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from eyt_audit.limits.admin_forms import LockoutAdminAuthenticationForm
-from eyt_audit.limits.forms import LockoutAuthenticationForm
 
 from esports import staff, views
+from eyt_audit.limits.admin_forms import LockoutAdminAuthenticationForm
+from eyt_audit.limits.forms import LockoutAuthenticationForm
 
 # Locked accounts get "locked for N minutes" instead of "wrong password", on the site and in the admin.
 admin.site.login_form = LockoutAdminAuthenticationForm

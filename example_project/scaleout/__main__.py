@@ -8,10 +8,17 @@ send ``X-Forwarded-Proto: https`` when you talk to them directly, e.g.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
 
 from scaleout.launcher import Stack
+
+
+def say(line: str) -> None:
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -20,17 +27,15 @@ def main() -> None:
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     with stack:
-        print(stack.manage("demo_data"), end="")
-        print(f"Database {stack.name}, task queue {stack.name}, logs in {stack.log_dir}")
-        for process, url in zip(stack.web, stack.web_urls):
-            print(f"  {process.name} (pid {process.pid}): {url}")
-        assert stack.worker_process is not None
-        print(f"  worker (pid {stack.worker_process.pid}): rq worker {stack.worker_name}")
-        print("Ctrl-C stops everything and drops the database.")
-        try:
+        say(stack.manage("demo_data").rstrip())
+        say(f"Database {stack.name}, Redis {stack.stack_redis_url}, logs in {stack.log_dir}")
+        for process, url in zip(stack.web, stack.web_urls, strict=True):
+            say(f"  {process.name} (pid {process.pid}): {url}")
+        if stack.worker_process is not None:
+            say(f"  worker (pid {stack.worker_process.pid}): rq worker {stack.worker_name}")
+        say("Ctrl-C stops everything and drops the database.")
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ with Stack(database_url="postgres://postgres@127.0.0.1:5432/postgres", redis_url
     urlopen(stack.web_urls[0] + "/health/")
 ```
 
-Each stack names its database, cache key prefix, live-update prefix and task queue after itself, so stacks (two
-tox environments, say) can share one PostgreSQL server and one Redis without seeing each other's work. Only the
+Each stack has a database named after itself and a Redis database of its own (the first empty one of 1-15, claimed
+atomically), so stacks (two tox environments, say) can share one PostgreSQL server and one Redis server without
+seeing each other's work: RQ's queue names are fixed, so a shared Redis database would mix their jobs. Only the
 standard library drives the processes; psycopg and redis-py (dependencies of the platform) create and clean up.
 """
 
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 PROJECT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 120.0  # generous: a loaded 2-core CI machine takes its time to import Django
 STOP_TIMEOUT = 10.0
+CLAIM_KEY = "eyt-scaleout:claimed-by"
 
 
 class StackError(RuntimeError):
@@ -101,6 +103,7 @@ class Stack:
         self.worker_process: Process | None = None
         self.web_urls: list[str] = []
         self._database_created = False
+        self.redis_database: int | None = None
 
     # -- the environment every process shares ------------------------------------------------------------------
 
@@ -112,6 +115,12 @@ class Stack:
     def stack_database_url(self) -> str:
         return database_url_for(self.database_url, self.name)
 
+    @property
+    def stack_redis_url(self) -> str:
+        if self.redis_database is None:
+            raise StackError("The stack has no Redis database yet (start it first).")
+        return database_url_for(self.redis_url, str(self.redis_database))
+
     def environment(self) -> dict[str, str]:
         base = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
         return {
@@ -121,10 +130,9 @@ class Stack:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EYT_AUDIT_HMAC_KEY": self._secret("hmac_key"),
             "DATABASE_URL": self.stack_database_url,
-            "REDIS_URL": self.redis_url,
+            "REDIS_URL": self.stack_redis_url,
             "CACHE_KEY_PREFIX": self.name,
             "TASK_BACKEND": "rq",
-            "TASK_QUEUE": self.name,
             "LIVE_UPDATES": "true",
             "PYTHONUNBUFFERED": "1",
             **self.env,
@@ -145,7 +153,9 @@ class Stack:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -153,13 +163,14 @@ class Stack:
 
         The processes start while the migrations run (nothing in their startup reads a table), and this returns
         once every web process answers ``/health/`` and the worker is registered in Redis."""
+        self._claim_redis_database()
         self._create_database()
         for index in range(self.web_processes):
             self._start_web(index)
         if self.worker:
             self.worker_process = self._spawn("worker", self._worker_command())
         self.manage("migrate", "--noinput")
-        for process, url in zip(self.web, self.web_urls):
+        for process, url in zip(self.web, self.web_urls, strict=True):
             self._wait_until_healthy(process, url)
         if self.worker_process is not None:
             self._wait_for_worker(self.worker_process)
@@ -171,7 +182,8 @@ class Stack:
         self.web, self.worker_process = [], None
         if self._database_created:
             self._drop_database()
-        self._delete_redis_keys()
+        if self.redis_database is not None:
+            self._release_redis_database()
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
     def start_worker(self) -> Process:
@@ -182,7 +194,7 @@ class Stack:
 
     def _worker_command(self) -> list[str]:
         return [
-            self.python, "manage.py", "rqworker", self.name,
+            self.python, "manage.py", "rqworker", "default",
             "--job-class", "django_tasks_rq.Job", "--name", self.worker_name,
         ]  # fmt: skip
 
@@ -196,7 +208,7 @@ class Stack:
 
     def manage(self, *args: str) -> str:
         """Run ``manage.py`` with the stack's environment; returns its output, raises ``StackError`` on failure."""
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 (a fixed argv of this interpreter, no shell)
             [self.python, "manage.py", *args], cwd=PROJECT, env=self.environment(), capture_output=True, text=True
         )
         if done.returncode != 0:
@@ -224,13 +236,15 @@ class Stack:
     def _spawn(self, name: str, command: list[str]) -> Process:
         log_path = self.log_dir / f"{name}.log"
         log_file = log_path.open("wb")
-        popen = subprocess.Popen(command, cwd=PROJECT, env=self.environment(), stdout=log_file, stderr=subprocess.STDOUT)
+        popen = subprocess.Popen(  # noqa: S603 (a fixed argv of this interpreter, no shell)
+            command, cwd=PROJECT, env=self.environment(), stdout=log_file, stderr=subprocess.STDOUT
+        )
         return Process(name, popen, log_path, log_file)
 
     def _wait_until_healthy(self, process: Process, url: str) -> None:
         def healthy() -> bool:
             try:
-                with urllib.request.urlopen(f"{url}/health/", timeout=2) as response:
+                with urllib.request.urlopen(f"{url}/health/", timeout=2) as response:  # noqa: S310 (our http URL)
                     return bool(response.status == 200)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 return False
@@ -269,16 +283,35 @@ class Stack:
         self._database_created = False
 
     def _redis(self) -> Any:
+        """A client of the stack's own Redis database."""
         import redis
 
-        return redis.Redis.from_url(self.redis_url)
+        return redis.Redis.from_url(self.stack_redis_url)
 
-    def _delete_redis_keys(self) -> None:
+    def _claim_redis_database(self) -> None:
+        """Take the first empty Redis database of 1-15 with an atomic ``SET NX`` of a claim key."""
+        import redis
+
+        for number in range(1, 16):
+            client = redis.Redis.from_url(database_url_for(self.redis_url, str(number)))
+            try:
+                if client.dbsize() == 0 and client.set(CLAIM_KEY, self.name, nx=True):
+                    self.redis_database = number
+                    return
+            finally:
+                client.close()
+        raise StackError("No empty Redis database among 1-15 for the stack.")
+
+    def _release_redis_database(self) -> None:
+        """Delete what the stack wrote (its cache and live-update keys, RQ's keys) and the claim."""
         client = self._redis()
         try:
-            for pattern in (f"{self.name}:*", f"rq:*:{self.name}*", f"rq:*{self.worker_name}*"):
-                keys = list(client.scan_iter(match=pattern, count=1000))
-                if keys:
-                    client.delete(*keys)
+            if client.get(CLAIM_KEY) == self.name.encode():
+                for pattern in (f"{self.name}:*", "rq:*"):
+                    keys = list(client.scan_iter(match=pattern, count=1000))
+                    if keys:
+                        client.delete(*keys)
+                client.delete(CLAIM_KEY)
         finally:
             client.close()
+        self.redis_database = None

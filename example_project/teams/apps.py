@@ -7,7 +7,6 @@ class TeamsConfig(AppConfig):
 
     def ready(self) -> None:
         from eyt_audit import register
-
         from teams import billing
         from teams.models import Invitation, Team, TeamEntry
 

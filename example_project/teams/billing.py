@@ -8,7 +8,6 @@ from eyt_notify import notify
 from eyt_payments.exceptions import UnknownPayable
 from eyt_payments.models import Payment
 from eyt_payments.payables import Payable, register_payable
-
 from teams.models import Team, TeamEntry
 from tournaments.models import Tournament
 

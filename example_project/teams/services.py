@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from eyt_notify import notify
 
+from eyt_notify import notify
 from teams.models import Announcement, Invitation, Team
 
 

@@ -19,7 +19,9 @@ def visible_teams(user):  # type: ignore[no-untyped-def]
 
 @login_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    invitations = Invitation.objects.filter(invitee=request.user, status=Invitation.Status.PENDING).select_related("team")
+    invitations = Invitation.objects.filter(invitee=request.user, status=Invitation.Status.PENDING).select_related(
+        "team"
+    )
     return render(request, "teams/list.html", {"teams": visible_teams(request.user), "invitations": invitations})
 
 

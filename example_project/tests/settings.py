@@ -1,8 +1,7 @@
 """The platform's own settings, with the database and cache chosen by the test environment."""
 
-from eyt_testing.settings import caches, databases
-
 from esports.settings import *  # noqa: F403
+from eyt_testing.settings import caches, databases
 
 DATABASES = databases()
 CACHES = caches()

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from eyt_notify.models import Notification
 
 from coaching.models import CoachingSession
+from eyt_notify.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,9 @@ def test_reminders_go_once_to_sessions_within_the_window(coach, player, capsys):
     soon = CoachingSession.objects.create(
         coach=coach, player=player, starts_at=timezone.now() + timedelta(hours=3), status="booked"
     )
-    CoachingSession.objects.create(coach=coach, player=player, starts_at=timezone.now() + timedelta(days=3), status="booked")
+    CoachingSession.objects.create(
+        coach=coach, player=player, starts_at=timezone.now() + timedelta(days=3), status="booked"
+    )
     CoachingSession.objects.create(coach=coach, player=player, starts_at=timezone.now() + timedelta(hours=2))  # unpaid
     call_command("send_reminders")
     call_command("send_reminders")

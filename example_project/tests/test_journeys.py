@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from eyt_audit.models import AuditEntry
 from eyt_notify.models import Delivery, Notification
 from eyt_payments.gateways import get_gateway
 from eyt_payments.models import Payment, Refund, WebhookEvent
 from eyt_payments.services import StripeService
 from eyt_testing.smtp import SmtpServer
-
 from tests.journeys import AUTHENTICATION_CARD, DECLINED_CARD, TEST_CARD, Browser, smtp_mail_settings
 from tournaments.models import Registration
 

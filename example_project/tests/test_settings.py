@@ -53,12 +53,20 @@ def test_scale_out_from_the_environment(monkeypatch):
         STRIPE_SECRET_KEY="sk_test_123",
     )
     database = settings.DATABASES["default"]
-    assert (database["ENGINE"], database["HOST"], database["NAME"]) == ("django.db.backends.postgresql", "db.internal", "eyt")
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql",
+        "db.internal",
+        "eyt",
+    )
     assert settings.CACHES["default"]["LOCATION"] == "redis://cache.internal:6379/1"
     mail = mail_settings(settings)
     assert mail["backend"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (mail["host"], mail["port"]) == ("smtp.internal", 2525)
-    assert (settings.MAX_LOGIN_ATTEMPTS, settings.ACCOUNT_LOCK_DURATION, settings.RATE_LIMIT_ENABLED) == (3, 1800, False)
+    assert (settings.MAX_LOGIN_ATTEMPTS, settings.ACCOUNT_LOCK_DURATION, settings.RATE_LIMIT_ENABLED) == (
+        3,
+        1800,
+        False,
+    )
     assert settings.STRIPE_SECRET_KEY == "sk_test_123"
 
 

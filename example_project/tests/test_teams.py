@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
-from eyt_notify.models import Notification
 
+from eyt_notify.models import Notification
 from teams import services
 from teams.models import Invitation
 

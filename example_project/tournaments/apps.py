@@ -7,7 +7,6 @@ class TournamentsConfig(AppConfig):
 
     def ready(self) -> None:
         from eyt_audit import register
-
         from tournaments import billing
         from tournaments.models import Registration, Tournament
 

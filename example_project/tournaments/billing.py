@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+
 from eyt_notify import notify
 from eyt_payments.exceptions import RefundNotAllowed, UnknownPayable
 from eyt_payments.models import Payment, Refund
 from eyt_payments.money import from_minor
 from eyt_payments.payables import Payable, register_payable
 from eyt_payments.services import StripeService
-
 from tournaments.models import Registration, Tournament
 
 FULL_REFUND_BEFORE = timedelta(hours=48)

@@ -11,7 +11,9 @@ from django.utils import timezone
 class Tournament(models.Model):
     name = models.CharField(max_length=120)
     game = models.CharField(max_length=60)
-    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_tournaments")
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_tournaments"
+    )
     starts_at = models.DateTimeField()
     entry_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default="usd")

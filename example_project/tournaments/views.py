@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from eyt_payments.exceptions import PaymentValidationError, RefundNotAllowed
-from eyt_payments.money import format_amount
 
 from esports.checkout import redirect_to_checkout
+from eyt_payments.exceptions import PaymentValidationError, RefundNotAllowed
+from eyt_payments.money import format_amount
 from tournaments import billing
 from tournaments.models import Registration, Tournament
 

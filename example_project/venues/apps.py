@@ -7,7 +7,6 @@ class VenuesConfig(AppConfig):
 
     def ready(self) -> None:
         from eyt_audit import register
-
         from venues import billing
         from venues.models import Venue, VenueBooking
 

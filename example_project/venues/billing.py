@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+
 from eyt_notify import notify
 from eyt_payments.exceptions import UnknownPayable
 from eyt_payments.models import Payment
 from eyt_payments.payables import Payable, register_payable
-
 from venues.models import VenueBooking
 
 

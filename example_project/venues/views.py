@@ -14,7 +14,9 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     bookings = []
     if request.user.is_authenticated:
         bookings = VenueBooking.objects.filter(booked_by=request.user).select_related("venue")
-    return render(request, "venues/list.html", {"venues": Venue.objects.all(), "bookings": bookings, "form": BookVenueForm()})
+    return render(
+        request, "venues/list.html", {"venues": Venue.objects.all(), "bookings": bookings, "form": BookVenueForm()}
+    )
 
 
 @login_required

@@ -104,8 +104,16 @@ def events_staff(admin_client):
     ]
     for number, (event_type, severity, username, ip, count) in enumerate(rows):
         SecurityEvent.objects.create(
-            event_type=event_type, severity=severity, username=username, ip_address=ip, count=count,
-            first_seen=when, last_seen=when, key=str(number), window_start=when, request_id=f"req-{number}",
+            event_type=event_type,
+            severity=severity,
+            username=username,
+            ip_address=ip,
+            count=count,
+            first_seen=when,
+            last_seen=when,
+            key=str(number),
+            window_start=when,
+            request_id=f"req-{number}",
         )
     return admin_client
 
@@ -134,8 +142,10 @@ def test_security_events_are_listed_newest_first_with_a_capped_count(events_staf
         ("?q=req-0", [("login_failed", 1000)]),
         ("?q=nobody", []),
         ("?first_seen__gte=2026-03-02+00%3A00%3A00%2B00%3A00", []),
-        ("?first_seen__gte=2026-03-01+00%3A00%3A00%2B00%3A00&first_seen__lt=2026-03-02+00%3A00%3A00%2B00%3A00",
-         [("shop.coupon_abuse", 3), ("lockout", 1), ("login_failed", 1000)]),
+        (
+            "?first_seen__gte=2026-03-01+00%3A00%3A00%2B00%3A00&first_seen__lt=2026-03-02+00%3A00%3A00%2B00%3A00",
+            [("shop.coupon_abuse", 3), ("lockout", 1), ("login_failed", 1000)],
+        ),
     ],
 )
 def test_security_event_filters_and_exact_search(events_staff, query, expected):

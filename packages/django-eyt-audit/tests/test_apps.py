@@ -13,8 +13,12 @@ def test_app_is_loaded_under_its_label():
 def test_checks_are_registered_when_the_app_loads():
     registered = {check.__name__ for check in checks.registry.registry.get_checks()}
     assert {
-        "check_hmac_key", "check_trusted_proxies", "check_lockout_settings", "check_counter_cache",
-        "check_header_settings", "check_time_zone_support",
+        "check_hmac_key",
+        "check_trusted_proxies",
+        "check_lockout_settings",
+        "check_counter_cache",
+        "check_header_settings",
+        "check_time_zone_support",
     } <= registered
 
 

@@ -27,9 +27,13 @@ def reference_bytes(values):
 def varied_entries(rf, user):
     request = rf.get("/", REMOTE_ADDR="2001:db8::1", HTTP_USER_AGENT="Mozilla/5.0 (é)")
     with bind(context_for(request)), audit_context(actor=user, reason="refund \u2603 requested", ticket="T-1\r\n"):
-        record("payments.refunded", user, changes={"amount": ["10.00", "2.50"], "note": "\"quoted\" \\ path"},
-               metadata={"nested": {"z": 1, "a": [True, None, 1.5]}, "emoji": "\U0001f3c6", "password": "x"},
-               outcome="failure")
+        record(
+            "payments.refunded",
+            user,
+            changes={"amount": ["10.00", "2.50"], "note": '"quoted" \\ path'},
+            metadata={"nested": {"z": 1, "a": [True, None, 1.5]}, "emoji": "\U0001f3c6", "password": "x"},
+            outcome="failure",
+        )
     record("notify.sent", metadata={"when": dt.datetime(2026, 5, 1, 14, 30, tzinfo=ZoneInfo("Europe/Paris"))})
     record("payments.intent_created")
     entries = list(AuditEntry.objects.order_by("sequence"))

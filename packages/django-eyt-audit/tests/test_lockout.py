@@ -225,3 +225,45 @@ def test_reserve_raises_a_permission_denied_subclass(counters):
         lockout.reserve(name)
     assert refused.value.reason == "account"
     assert refused.value.retry_after == 3600
+
+
+def test_the_admin_lifts_a_lock_from_its_security_event(counters, account, admin_client, security_events):
+    from django.utils import timezone
+
+    from eyt_audit.models import SecurityEvent
+
+    for _ in range(5):
+        login(account.username, ip="203.0.113.7")
+    assert lockout.status(account.username).locked
+    now = timezone.now()
+    event = SecurityEvent.objects.create(
+        event_type="lockout",
+        severity="error",
+        username=account.username,
+        ip_address="203.0.113.7",
+        first_seen=now,
+        last_seen=now,
+        key="lockout-test",
+        window_start=now,
+    )
+
+    response = admin_client.post(
+        "/admin/eyt_audit/securityevent/", {"action": "lift_locks", "_selected_action": [event.pk]}, follow=True
+    )
+
+    assert "Lifted the locks of 1 username(s)." in response.content.decode()
+    assert not lockout.status(account.username).locked
+    assert not lockout.status(account.username, "203.0.113.7").locked
+    assert security_events[-1]["event_type"] == "unlock"
+    assert security_events[-1]["metadata"]["by"].startswith("admin:")
+
+
+def test_staff_who_cannot_change_users_do_not_get_the_unlock_action(account, client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user("auditor", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_securityevent"))
+    client.force_login(staff)
+    response = client.get("/admin/eyt_audit/securityevent/")
+    assert response.status_code == 200
+    assert "lift_locks" not in response.content.decode()

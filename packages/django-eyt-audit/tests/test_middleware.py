@@ -141,7 +141,10 @@ def test_a_403_is_recorded_as_permission_denied(client, no_security_events, path
     assert response.status_code == 403
     [event] = no_security_events.all()
     assert (event.event_type, event.ip_address, event.path, event.method) == (
-        "permission_denied", "192.0.2.8", path, "GET"
+        "permission_denied",
+        "192.0.2.8",
+        path,
+        "GET",
     )
     assert event.request_id == response.headers["X-Request-ID"]
 

@@ -34,7 +34,9 @@ def test_the_orm_refuses_to_change_entries(entry, write):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", ["UPDATE eyt_audit_auditentry SET action = 'x'", "DELETE FROM eyt_audit_auditentry"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE eyt_audit_auditentry SET action = 'x'", "DELETE FROM eyt_audit_auditentry"]
+)
 def test_the_postgresql_trigger_refuses_raw_updates_and_deletes(entry, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

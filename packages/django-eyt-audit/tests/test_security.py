@@ -278,7 +278,10 @@ def test_a_successful_login_is_recorded_with_the_user_as_actor(client, user):
     assert client.login(username="ada", password="pw-ada")
     [event] = SecurityEvent.objects.all()
     assert (event.event_type, event.severity, event.username, event.actor_pk) == (
-        "login_succeeded", "info", "ada", str(user.pk)
+        "login_succeeded",
+        "info",
+        "ada",
+        str(user.pk),
     )
 
 

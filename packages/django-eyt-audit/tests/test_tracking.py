@@ -1,9 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from eyt_audit import audit_context, register
 from eyt_audit.models import AuditEntry

@@ -24,7 +24,11 @@ def test_record_stamps_action_target_actor_and_context(user):
     stored = AuditEntry.objects.get(sequence=entry.sequence)
     assert (stored.action, stored.outcome) == ("payments.refunded", "failure")
     assert (stored.actor_pk, stored.actor_repr) == (str(user.pk), "ada")
-    assert (stored.target_type, stored.target_pk, stored.target_repr) == ("testapp.widget", str(widget.pk), "Arena pass")
+    assert (stored.target_type, stored.target_pk, stored.target_repr) == (
+        "testapp.widget",
+        str(widget.pk),
+        "Arena pass",
+    )
     assert stored.changes == {"amount": "9.50"}
     assert stored.context == {"reason": "support ticket 7"}
     assert stored.created_at.utcoffset() == dt.timedelta(0)

@@ -19,7 +19,10 @@ def test_a_csrf_failure_is_recorded_once_and_answered_by_djangos_page():
     assert b"CSRF verification failed" in response.content
     [event] = SecurityEvent.objects.all()
     assert (event.event_type, event.ip_address, event.path, event.method) == (
-        "csrf_failure", "198.51.100.4", "/csrf-protected/", "POST"
+        "csrf_failure",
+        "198.51.100.4",
+        "/csrf-protected/",
+        "POST",
     )
     assert event.metadata == {"reason": "CSRF cookie not set."}
     assert event.request_id == response.headers["X-Request-ID"]

@@ -82,7 +82,7 @@ def test_the_client_retries_rate_limits_conflicts_and_server_errors(status, retr
 @override_settings(EYT_PAYMENTS_SECRET_KEY=None, STRIPE_SECRET_KEY="")
 def test_a_missing_secret_key_is_a_configuration_error():
     with pytest.raises(PaymentsConfigurationError, match="STRIPE_SECRET_KEY"):
-        StripeGateway().client  # noqa: B018
+        StripeGateway().client
 
 
 @override_settings(STRIPE_SECRET_KEY="sk_live_abc")

@@ -16,7 +16,7 @@ from teams.models import Team
 from tournaments.models import Tournament
 from venues.models import Venue
 
-DEMO_PASSWORD = "eyt-demo-2026"
+DEMO_PASSWORD = "eyt-demo-2026"  # noqa: S105 (the published password of the demo accounts)
 DEMO_USERS = [
     # username, e-mail, is_staff
     ("player", "player@eyt.example", False),

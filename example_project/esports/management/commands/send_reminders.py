@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from eyt_audit import audit_context
 
 from coaching.billing import send_reminders
+from eyt_audit import audit_context
 
 
 class Command(BaseCommand):

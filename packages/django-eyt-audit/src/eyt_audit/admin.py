@@ -4,7 +4,7 @@ millions of rows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib import admin
@@ -23,8 +23,16 @@ from eyt_audit.verification import PRUNE_ACTION
 
 VERIFIED_ACTION = "eyt_audit.verified"
 
+if TYPE_CHECKING:  # the admin classes are generic only for the type checker
+    _EntryAdmin = admin.ModelAdmin[AuditEntry]
+    _EventAdmin = admin.ModelAdmin[SecurityEvent]
+    _Paginator = Paginator[Any]
+else:
+    _EntryAdmin = _EventAdmin = admin.ModelAdmin
+    _Paginator = Paginator
 
-class CappedPaginator(Paginator):
+
+class CappedPaginator(_Paginator):
     """Counts at most ``cap`` + 1 rows of a filtered list; the unfiltered count comes from the chain head."""
 
     cap = 10_000
@@ -34,7 +42,7 @@ class CappedPaginator(Paginator):
         queryset = self.object_list
         if isinstance(queryset, QuerySet) and not queryset.query.where:
             return _unfiltered_count(queryset.db)
-        return queryset[: self.cap + 1].count()
+        return int(queryset[: self.cap + 1].count())  # type: ignore[attr-defined]  # the admin passes a QuerySet
 
 
 def _unfiltered_count(using: str) -> int:
@@ -52,7 +60,7 @@ class InputFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("", "")]  # Django shows a filter only when it has lookups
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:  # type: ignore[override]  # Django yields plain dicts
         self.current = self.value()
         self.preserved_params = [
             (name, value)
@@ -97,7 +105,7 @@ class TargetTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(_EntryAdmin):
     list_display = ("sequence", "created_at", "action", "outcome", "actor_repr", "target", "ip_address", "request_id")
     list_filter = (ActionFilter, ActorFilter, TargetTypeFilter, "outcome", ("created_at", admin.DateFieldListFilter))
     search_help_text = _("Exact match on a request id, action, actor id, target id or sequence number.")
@@ -166,10 +174,7 @@ def chain_status(using: str) -> dict[str, Any]:
     """The head and the outcome of the last ``eyt_audit_verify`` run, as recorded in the trail itself."""
     head, _chain = ledger.head_of(using)
     verified = (
-        AuditEntry.objects.using(using)
-        .filter(action=VERIFIED_ACTION)
-        .values_list("created_at", "metadata")
-        .first()
+        AuditEntry.objects.using(using).filter(action=VERIFIED_ACTION).values_list("created_at", "metadata").first()
     )
     status: dict[str, Any] = {"head": head, "verified": None}
     if verified:
@@ -178,7 +183,7 @@ def chain_status(using: str) -> dict[str, Any]:
     return status
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(_Paginator):
     """Counts at most ``cap`` + 1 rows, filtered or not (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``)."""
 
     cap = 10_000
@@ -216,9 +221,18 @@ class OtherEventTypeFilter(InputFilter):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
-    list_display = ("first_seen", "event_type", "severity", "count", "last_seen", "who", "ip_address", "path",
-                    "request_id")
+class SecurityEventAdmin(_EventAdmin):
+    list_display = (
+        "first_seen",
+        "event_type",
+        "severity",
+        "count",
+        "last_seen",
+        "who",
+        "ip_address",
+        "path",
+        "request_id",
+    )
     list_filter = (EventTypeFilter, OtherEventTypeFilter, "severity", ("first_seen", admin.DateFieldListFilter))
     search_help_text = _("Exact match on a username, IP address, request id, actor id or type.")
     search_fields = ("username",)  # the search itself is get_search_results below (exact, indexed lookups)
@@ -226,13 +240,30 @@ class SecurityEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     list_max_show_all = 200
-    actions = None
+    actions = ["lift_locks"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
         return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        """Whoever may change users may lift their login locks."""
+        return bool(request.user.has_perm("auth.change_user"))
+
+    @admin.action(
+        description=_("Lift the login locks of the selected events' usernames and IPs"), permissions=["unlock"]
+    )
+    def lift_locks(self, request: HttpRequest, queryset: QuerySet[SecurityEvent]) -> None:
+        from eyt_audit.limits.lockout import unlock
+
+        pairs = set(queryset.exclude(username="").values_list("username", "ip_address"))
+        for username, ip in pairs:
+            unlock(username, ip, by=f"admin:{request.user.pk}")
+        self.message_user(
+            request, _("Lifted the locks of %(count)d username(s).") % {"count": len({u for u, _ in pairs})}
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
         return False

@@ -75,7 +75,7 @@ def update(queryset: QuerySet[Any], **values: Any) -> int:
     with transaction.atomic(using=using, savepoint=False):
         before = {obj.pk: obj for obj in queryset.select_for_update()}
         rows_of = model._base_manager.using(using).filter(pk__in=list(before))
-        count = rows_of.update(**values)
+        count: int = rows_of.update(**values)
         rows = []
         for obj in rows_of.order_by("pk"):
             old = before[obj.pk]

@@ -82,7 +82,9 @@ class Checkpoint:
     def loads(cls, text: str) -> Checkpoint:
         try:
             data: dict[str, Any] = json.loads(text)
-            checkpoint = cls(sequence=int(data["sequence"]), chain=str(data["chain"]), created_at=str(data["created_at"]))
+            checkpoint = cls(
+                sequence=int(data["sequence"]), chain=str(data["chain"]), created_at=str(data["created_at"])
+            )
             signature = str(data["signature"])
         except (ValueError, KeyError, TypeError) as error:
             raise CheckpointError(f"not an eyt_audit checkpoint ({error.__class__.__name__}: {error})") from None

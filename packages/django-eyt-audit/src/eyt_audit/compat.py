@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-try:
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # one definition for the type checker; the backport has the same API
     from django.tasks import task
-except ImportError:  # Django 5.2: pip install django-tasks
-    from django_tasks import task
+else:
+    try:
+        from django.tasks import task
+    except ImportError:  # Django 5.2: pip install django-tasks
+        from django_tasks import task
 
 __all__ = ["task"]

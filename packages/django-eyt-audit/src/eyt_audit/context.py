@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.crypto import salted_hmac
 
-__all__ = ["AuditContext", "Actor", "audit_context", "current", "restored", "snapshot"]
+__all__ = ["Actor", "AuditContext", "audit_context", "current", "restored", "snapshot"]
 
 _current: ContextVar[AuditContext | None] = ContextVar("eyt_audit_context", default=None)
 
@@ -116,8 +116,8 @@ def audit_context(*, actor: Any = None, reason: str | None = None, **extra: Any)
         changes["actor"] = actor if isinstance(actor, Actor) else actor_of(actor)
     if reason is not None:
         changes["reason"] = reason
-    with bind(dataclasses.replace(outer, **changes)) as context:
-        assert context is not None
+    context = dataclasses.replace(outer, **changes)
+    with bind(context):
         yield context
 
 

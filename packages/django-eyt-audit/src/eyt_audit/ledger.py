@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import sql
+from django.db.models import Model, sql
 
 from eyt_audit.canonical import canonical_bytes, format_datetime
 from eyt_audit.chain import GENESIS, linker
@@ -117,7 +117,7 @@ def _stream_postgresql(connection: BaseDatabaseWrapper, chunk_size: int, upto: i
         _CREATED_AT_SQL if name == "created_at" else f"{quote(name)}::text" if name in _JSON_FIELDS else quote(name)
         for name in CANONICAL_ORDER
     ]
-    query = f"SELECT {', '.join(columns)}, {quote('chain')} FROM {_table(connection, AuditEntry)}"  # noqa: S608
+    query = f"SELECT {', '.join(columns)}, {quote('chain')} FROM {_table(connection, AuditEntry)}"
     params: list[Any] = []
     if upto is not None:
         query += f" WHERE {quote('sequence')} <= %s"
@@ -153,8 +153,10 @@ def _claim(connection: BaseDatabaseWrapper, count: int, using: str, savepoint: s
     for _attempt in range(2):
         with connection.cursor() as cursor:
             if savepoint:  # SAVEPOINT and the claim in one round trip
-                cursor.execute(f"{connection.ops.savepoint_create_sql(savepoint)}; {bump} RETURNING sequence, chain",
-                               [count, HEAD_ID])
+                cursor.execute(
+                    f"{connection.ops.savepoint_create_sql(savepoint)}; {bump} RETURNING sequence, chain",
+                    [count, HEAD_ID],
+                )
                 cursor.nextset()
                 row = cursor.fetchone()
                 savepoint = None
@@ -186,7 +188,7 @@ def _insert(connection: BaseDatabaseWrapper, entries: list[AuditEntry], using: s
     statements: list[tuple[str, Sequence[Any]]] = []
     for start in range(0, len(entries), batch):
         query = sql.InsertQuery(AuditEntry)
-        query.insert_values(fields, entries[start : start + batch])
+        query.insert_values(fields, list[Model](entries[start : start + batch]))
         statements.extend(query.get_compiler(using=using).as_sql())
     set_head = (f"UPDATE {_table(connection, ChainHead)} SET chain = %s WHERE id = %s", [entries[-1].chain, HEAD_ID])
     if connection.vendor == "postgresql":

@@ -40,7 +40,7 @@ class AuditContextMiddleware:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if iscoroutinefunction(self):
+        if iscoroutinefunction(self.get_response):
             return self.__acall__(request)
         context = context_for(request)
         with bind(context):
@@ -96,7 +96,7 @@ def request_id(request: HttpRequest) -> str:
     """The incoming id from the trusted header when one is configured and well-formed, else a new one."""
     header = settings.EYT_AUDIT_REQUEST_ID_HEADER
     if header:
-        incoming = request.META.get(header, "").strip()
+        incoming = str(request.META.get(header, "")).strip()
         if REQUEST_ID_PATTERN.fullmatch(incoming):
             return incoming
     return uuid.uuid4().hex

@@ -109,6 +109,9 @@ class ChainHead(models.Model):
     class Meta:
         verbose_name = _("chain head")
 
+    def __str__(self) -> str:
+        return f"chain head at #{self.sequence}"
+
 
 class SecurityEvent(models.Model):
     """A security event, or a run of identical ones: events of one type and key (username, IP, path, actor)

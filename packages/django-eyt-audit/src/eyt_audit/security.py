@@ -34,8 +34,13 @@ failure_logger = logging.getLogger("eyt_audit")
 
 TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 SEVERITIES = frozenset(SecurityEvent.Severity.values)
-LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR,
-          "critical": logging.CRITICAL}
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
 
 
 def security_event(
@@ -122,8 +127,14 @@ def store(row: dict[str, Any]) -> SecurityEvent | None:
 
 
 def forward_limits_event(
-    sender: Any, *, event_type: str, severity: str, username: str | None, request: HttpRequest | None,
-    metadata: Mapping[str, Any], **kwargs: Any,
+    sender: Any,
+    *,
+    event_type: str,
+    severity: str,
+    username: str | None,
+    request: HttpRequest | None,
+    metadata: Mapping[str, Any],
+    **kwargs: Any,
 ) -> None:
     """Receiver of the limits' ``security_event_reported``: stores their lockouts, unlocks, login failures and
     rate-limit hits as ``SecurityEvent`` rows (the limits have logged them already)."""
@@ -182,5 +193,6 @@ def _log(row: dict[str, Any]) -> None:
 
 
 def _failed(event_type: str, error: Exception) -> None:
-    failure_logger.error("eyt_audit: could not store the %s security event: %r", clean_text(event_type), error,
-                         exc_info=error)
+    failure_logger.error(
+        "eyt_audit: could not store the %s security event: %r", clean_text(event_type), error, exc_info=error
+    )

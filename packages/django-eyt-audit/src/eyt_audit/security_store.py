@@ -40,8 +40,22 @@ logger = logging.getLogger("eyt_audit")
 
 #: The columns an event is written with, in statement order.
 FIELDS = (
-    "event_type", "severity", "actor_pk", "actor_repr", "username", "ip_address", "path", "method", "request_id",
-    "user_agent", "metadata", "count", "first_seen", "last_seen", "key", "window_start",
+    "event_type",
+    "severity",
+    "actor_pk",
+    "actor_repr",
+    "username",
+    "ip_address",
+    "path",
+    "method",
+    "request_id",
+    "user_agent",
+    "metadata",
+    "count",
+    "first_seen",
+    "last_seen",
+    "key",
+    "window_start",
 )
 
 _local = threading.local()
@@ -83,11 +97,16 @@ def _write(row: dict[str, Any], using: str) -> SecurityEvent:
     event = SecurityEvent(**{**row, "id": pk, "count": count, "first_seen": _as_datetime(first_seen)})
     event._state.adding = False
     event._state.db = using
-    for receiver, response in security_event_recorded.send_robust(sender=SecurityEvent, event=event,
-                                                                  created=count == 1):
+    for receiver, response in security_event_recorded.send_robust(
+        sender=SecurityEvent, event=event, created=count == 1
+    ):
         if isinstance(response, Exception):
-            logger.error("eyt_audit: security_event_recorded receiver %r failed on %s", receiver, event.event_type,
-                         exc_info=response)
+            logger.error(
+                "eyt_audit: security_event_recorded receiver %r failed on %s",
+                receiver,
+                event.event_type,
+                exc_info=response,
+            )
     return event
 
 
@@ -104,7 +123,7 @@ def _upsert(connection: BaseDatabaseWrapper, row: dict[str, Any]) -> tuple[int, 
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('key')}, {quote('window_start')}) DO UPDATE "
         f"SET {count} = {table}.{count} + 1, {quote('last_seen')} = EXCLUDED.{quote('last_seen')} "
-        f"RETURNING {quote('id')}, {count}, {quote('first_seen')}"  # noqa: S608
+        f"RETURNING {quote('id')}, {count}, {quote('first_seen')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -186,5 +205,6 @@ def _flush(using: str) -> None:
         try:
             _write(row, using)
         except Exception as error:  # a finalizer must not raise; the failure is logged loudly instead
-            logger.error("eyt_audit: could not store the %s security event: %r", row["event_type"], error,
-                         exc_info=error)
+            logger.error(
+                "eyt_audit: could not store the %s security event: %r", row["event_type"], error, exc_info=error
+            )

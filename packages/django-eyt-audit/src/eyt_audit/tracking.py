@@ -192,7 +192,11 @@ def _remember_loaded(sender: type[Model], instance: Model, **kwargs: Any) -> Non
 
 
 def _record_save(
-    sender: type[Model], instance: Model, created: bool, update_fields: Collection[str] | None, using: str,
+    sender: type[Model],
+    instance: Model,
+    created: bool,
+    update_fields: Collection[str] | None,
+    using: str,
     **kwargs: Any,
 ) -> None:
     from eyt_audit.trail import build_row, write

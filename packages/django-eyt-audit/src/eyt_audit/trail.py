@@ -147,6 +147,8 @@ def _announce(entries: list[AuditEntry]) -> None:
         for receiver, response in entry_recorded.send_robust(sender=AuditEntry, entry=entry):
             if isinstance(response, Exception):
                 logger.error(
-                    "eyt_audit: entry_recorded receiver %r failed for entry #%s", receiver, entry.sequence,
+                    "eyt_audit: entry_recorded receiver %r failed for entry #%s",
+                    receiver,
+                    entry.sequence,
                     exc_info=response,
                 )

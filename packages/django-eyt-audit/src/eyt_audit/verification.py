@@ -84,8 +84,14 @@ def _anchor(using: str, report: Report) -> tuple[str, int]:
 
 
 def _walk(
-    using: str, chunk_size: int, link_with: Callable[[str, bytes], str], previous: str, expected: int, upto: int,
-    pending: dict[int, Checkpoint], report: Report,
+    using: str,
+    chunk_size: int,
+    link_with: Callable[[str, bytes], str],
+    previous: str,
+    expected: int,
+    upto: int,
+    pending: dict[int, Checkpoint],
+    report: Report,
 ) -> str:
     report.first = expected
     with closing(ledger.iter_rows(using, chunk_size, upto)) as rows:  # type: ignore[type-var]
@@ -93,8 +99,12 @@ def _walk(
 
 
 def _check_rows(
-    rows: Iterable[Sequence[Any]], link_with: Callable[[str, bytes], str], previous: str, expected: int,
-    pending: dict[int, Checkpoint], report: Report,
+    rows: Iterable[Sequence[Any]],
+    link_with: Callable[[str, bytes], str],
+    previous: str,
+    expected: int,
+    pending: dict[int, Checkpoint],
+    report: Report,
 ) -> str:
     canonical_row, compare = ledger.canonical_row, hmac.compare_digest
     for row in rows:
@@ -105,8 +115,8 @@ def _check_rows(
             break
         if not compare(link_with(previous, canonical_row(row)), row[_CHAIN]):
             report.problem = Problem(
-                sequence, "its chain value does not match its content and the entry before it "
-                "(edited, inserted or reordered)",
+                sequence,
+                "its chain value does not match its content and the entry before it (edited, inserted or reordered)",
             )
             break
         previous = row[_CHAIN]
@@ -126,8 +136,8 @@ def _check_head(head: tuple[int, str], previous: str, report: Report) -> None:
     head_sequence, head_chain = head
     if head_sequence > report.last:
         report.problem = Problem(
-            report.last + 1, f"is missing: the chain head is at #{head_sequence} but the trail ends at #{report.last} "
-            "(tail cut)",
+            report.last + 1,
+            f"is missing: the chain head is at #{head_sequence} but the trail ends at #{report.last} (tail cut)",
         )
     elif head_sequence < report.last:
         report.problem = Problem(report.last, f"lies beyond the chain head (#{head_sequence}), which was reset")

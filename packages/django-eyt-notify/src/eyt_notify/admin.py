@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from eyt_notify.models import (
@@ -11,8 +13,19 @@ from eyt_notify.models import (
     QuietHours,
 )
 
+# The admin classes are generic only in django-stubs (subscripting them fails at runtime).
+if TYPE_CHECKING:
+    _DeliveryInline = admin.TabularInline[Delivery, Notification]
+    _NotificationAdmin = admin.ModelAdmin[Notification]
+    _DeliveryAdmin = admin.ModelAdmin[Delivery]
+    _NotificationTemplateAdmin = admin.ModelAdmin[NotificationTemplate]
+    _NotificationPreferenceAdmin = admin.ModelAdmin[NotificationPreference]
+else:
+    _DeliveryInline = admin.TabularInline
+    _NotificationAdmin = _DeliveryAdmin = _NotificationTemplateAdmin = _NotificationPreferenceAdmin = admin.ModelAdmin
 
-class DeliveryInline(admin.TabularInline):
+
+class DeliveryInline(_DeliveryInline):
     model = Delivery
     extra = 0
     fields = ("channel", "status", "attempts", "next_attempt_at", "sent_at", "provider_message_id", "last_error")
@@ -21,7 +34,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(_NotificationAdmin):
     list_display = ("title", "recipient", "notification_type", "priority", "created_at", "read_at")
     list_filter = ("priority", "notification_type", "category")
     search_fields = ("title", "message")
@@ -31,7 +44,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(_DeliveryAdmin):
     list_display = ("notification", "channel", "status", "attempts", "next_attempt_at", "sent_at")
     list_filter = ("status", "channel")
     raw_id_fields = ("notification",)
@@ -39,13 +52,13 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(_NotificationTemplateAdmin):
     list_display = ("notification_type", "channel", "language", "updated_at")
     list_filter = ("channel", "language")
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(_NotificationPreferenceAdmin):
     list_display = ("user", "scope", "key", "channel", "enabled")
     raw_id_fields = ("user",)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-try:
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # one definition for the type checker; the backport has the same API
     from django.tasks import task, task_backends
-except ImportError:  # Django 5.2
-    from django_tasks import task, task_backends  # type: ignore[no-redef]
+else:
+    try:
+        from django.tasks import task, task_backends
+    except ImportError:  # Django 5.2
+        from django_tasks import task, task_backends
 
 __all__ = ["task", "task_backends"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -32,7 +32,7 @@ from eyt_notify.types import INAPP, PRIORITIES, NotificationType, get_type
 if TYPE_CHECKING:
     import datetime as dt
 
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
 
 __all__ = ["NotifyResult", "notify"]
 
@@ -66,6 +66,7 @@ def notify(
     row = _row(ntype, title, message, context, priority, action_url, idempotency_key, actor, target, data, expires_at)
     user_model = get_user_model()
     using = router.db_for_write(Notification)
+    recipient_ids: Iterable[Any]
     with transaction.atomic(using=using):
         if isinstance(recipients, user_model):
             result, recipient_ids = _notify_one(recipients, ntype, rules, row), [recipients.pk]
@@ -178,16 +179,17 @@ def _notify_one(
 ) -> NotifyResult:
     key = row["idempotency_key"]
     if key is not None:
-        existing = Notification.objects.filter(recipient=user, idempotency_key=key).first()
+        existing = Notification.objects.filter(recipient_id=user.pk, idempotency_key=key).first()
         if existing is not None:
             return NotifyResult(0, 0, existing)
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(recipient=user, **row)
+            # any AUTH_USER_MODEL; the stubs type the foreign key as the checked settings' model
+            notification = Notification.objects.create(recipient=cast("User", user), **row)
     except IntegrityError:
         if key is None:
             raise
-        return NotifyResult(0, 0, Notification.objects.get(recipient=user, idempotency_key=key))
+        return NotifyResult(0, 0, Notification.objects.get(recipient_id=user.pk, idempotency_key=key))
     enabled = resolve(rules, overrides_for(ntype, [user.pk]).get(user.pk, {}))
     Delivery.objects.bulk_create(_deliveries(notification.pk, enabled, row["created_at"]))
     return NotifyResult(1, len(enabled), notification)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import available_timezones
 
 from django import forms
@@ -17,7 +17,7 @@ from eyt_notify.preferences import channel_rules, resolve
 from eyt_notify.types import INAPP, NotificationType, registered_types
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
 
 __all__ = ["FilterForm", "PreferencesForm", "PushSubscriptionForm", "QuietHoursForm", "preference_rows"]
 
@@ -33,7 +33,7 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         types = sorted(registered_types(), key=lambda ntype: ntype.key)
-        self.fields["type"].choices = [("", _("All types")), *((t.key, str(t)) for t in types)]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("All types")), *((t.key, str(t)) for t in types)]
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +65,7 @@ class QuietHoursForm(forms.Form):
             kwargs.setdefault("initial", {"timezone": default_timezone})
         super().__init__(*args, **kwargs)
         self.existing = existing
-        self.fields["timezone"].choices = _timezones()
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = _timezones()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -82,7 +82,7 @@ class QuietHoursForm(forms.Form):
         data = self.cleaned_data
         if data["enabled"]:
             QuietHours.objects.update_or_create(
-                user=user,
+                user_id=user.pk,
                 defaults={"start": data["start"], "end": data["end"], "timezone": data["timezone"], "enabled": True},
             )
         elif self.existing is not None and self.existing.enabled:
@@ -113,7 +113,7 @@ def _field_name(ntype: NotificationType, channel: str) -> str:
 def preference_rows(user: AbstractBaseUser) -> list[Row]:
     """The grid of types (by category) x channels with what is on for ``user`` now, in one query."""
     overrides: dict[tuple[str, str], dict[tuple[str, str], bool]] = {}
-    for scope, key, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
+    for scope, key, channel, enabled in NotificationPreference.objects.filter(user_id=user.pk).values_list(
         "scope", "key", "channel", "enabled"
     ):
         overrides.setdefault((scope, key), {})[(scope, channel)] = enabled
@@ -185,8 +185,9 @@ class PushSubscriptionForm(forms.Form):
     def save(self, user: AbstractBaseUser, user_agent: str) -> PushSubscription:
         subscription, _ = PushSubscription.objects.update_or_create(
             endpoint=self.cleaned_data["endpoint"],
+            # any AUTH_USER_MODEL; the stubs type the foreign key as the checked settings' model
             defaults={
-                "user": user,
+                "user": cast("User", user),
                 "p256dh": self.cleaned_data["p256dh"],
                 "auth": self.cleaned_data["auth"],
                 "user_agent": user_agent[:300],

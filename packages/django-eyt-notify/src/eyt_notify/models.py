@@ -47,7 +47,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(read_at__isnull=False)
 
     def for_user(self, user: AbstractBaseUser) -> NotificationQuerySet:
-        return self.filter(recipient=user)
+        return self.filter(recipient_id=user.pk)
 
     def unexpired(self, now: Any = None) -> NotificationQuerySet:
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now()))

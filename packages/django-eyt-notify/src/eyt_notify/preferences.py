@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 
@@ -18,7 +18,7 @@ from eyt_notify.models import NotificationPreference, PreferenceScope
 from eyt_notify.types import INAPP, NotificationType, get_type
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
 
 __all__ = ["ChannelRule", "channel_rules", "enabled_channels", "overrides_for", "set_preference"]
 
@@ -98,8 +98,9 @@ def set_preference(
             raise ValueError("In-app notifications are always stored and cannot be turned off.")
         scope, key = PreferenceScope.CATEGORY, str(category)
     with transaction.atomic():
+        # any AUTH_USER_MODEL; the stubs type the foreign key as the checked settings' model
         preference, _ = NotificationPreference.objects.update_or_create(
-            user=user, scope=scope, key=key, channel=channel, defaults={"enabled": enabled}
+            user=cast("User", user), scope=scope, key=key, channel=channel, defaults={"enabled": enabled}
         )
         audit.preference_changed(user, scope=scope, key=key, channel=channel, enabled=enabled)
     return preference

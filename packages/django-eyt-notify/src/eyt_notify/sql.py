@@ -8,7 +8,7 @@ with two left joins. Constants are bound once as parameters, cast to their colum
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -16,6 +16,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from eyt_notify.models import Delivery, DeliveryStatus, Notification, NotificationPreference, PreferenceScope
 from eyt_notify.preferences import ChannelRule
 from eyt_notify.types import NotificationType
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 __all__ = ["insert_ids", "insert_select"]
 
@@ -28,7 +31,7 @@ def insert_ids(
     row: dict[str, Any],
 ) -> tuple[int, int]:
     """Fan out to a list of primary keys, passed as one array parameter."""
-    pk_type = get_user_model()._meta.pk.db_type(connection)  # type: ignore[union-attr]
+    pk_type = get_user_model()._meta.pk.db_type(connection)
     return insert_select(connection, f"SELECT unnest(CAST(%s AS {pk_type}[]))", [list(ids)], ntype, rules, row)
 
 
@@ -63,8 +66,9 @@ def _notifications(
     meta = Notification._meta
     columns, values, params = [qn(meta.get_field("recipient").column)], ["r.id"], []
     for name, value in row.items():
-        model_field = meta.get_field(name)
-        columns.append(qn(model_field.column))
+        # ``row`` names only concrete fields of Notification, each with a column (never a reverse relation)
+        model_field = cast("Field[Any, Any]", meta.get_field(name))
+        columns.append(qn(cast(str, model_field.column)))
         values.append(f"CAST(%s AS {model_field.cast_db_type(connection)})")
         params.append(model_field.get_db_prep_save(value, connection))
     conflict = ""

@@ -5,7 +5,7 @@ Imported by ``EytPaymentsConfig.ready`` when django.contrib.admin is installed. 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -17,9 +17,15 @@ from eyt_payments.exceptions import PaymentsError
 from eyt_payments.models import RefundRequest
 from eyt_payments.refund_requests import approve_refund_request, reject_refund_request
 
+# ModelAdmin is generic only in django-stubs (subscripting it fails at runtime).
+if TYPE_CHECKING:
+    _RefundRequestAdmin = admin.ModelAdmin[RefundRequest]
+else:
+    _RefundRequestAdmin = admin.ModelAdmin
+
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(admin.ModelAdmin):
+class RefundRequestAdmin(_RefundRequestAdmin):
     list_display = ("created_at", "payment", "requested_by", "amount_asked", "status", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("payment", "requested_by", "decided_by")

@@ -7,7 +7,7 @@ commits, so a rolled-back change never announces anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -16,7 +16,11 @@ from eyt_payments.integrations import audit
 from eyt_payments.models import Payment, Refund
 from eyt_payments.state import PaymentStatus
 
-_STATUS_SIGNALS = {
+if TYPE_CHECKING:
+    from django.dispatch import Signal
+
+# Keyed by the status values (PaymentStatus members are those strings), so a plain ``str`` status looks up.
+_STATUS_SIGNALS: dict[str, tuple[str, Signal]] = {
     PaymentStatus.SUCCEEDED: ("succeeded", signals.payment_succeeded),
     PaymentStatus.FAILED: ("failed", signals.payment_failed),
     PaymentStatus.CANCELED: ("canceled", signals.payment_canceled),

@@ -32,9 +32,10 @@ class DefaultPaymentsAdapter:
 
     def refund_deadline(self, payment: Any) -> datetime | None:
         """Until when ``payment`` can be refunded; ``None`` means no deadline."""
-        if payment.succeeded_at is None:
+        succeeded_at: datetime | None = payment.succeeded_at
+        if succeeded_at is None:
             return None
-        return payment.succeeded_at + timedelta(days=settings.EYT_PAYMENTS_REFUND_WINDOW_DAYS)
+        return succeeded_at + timedelta(days=settings.EYT_PAYMENTS_REFUND_WINDOW_DAYS)
 
     def customer_name(self, user: Any) -> str:
         """The name sent to Stripe for ``user``'s customer."""

@@ -104,8 +104,8 @@ def get_payable_type(payment_type: str) -> PayableType:
         raise UnknownPaymentType(f"No payable is registered as {payment_type!r}.") from None
 
 
-def resolve_payable(payment_type: str, ref: str, user: Any) -> Payable:
-    """The price of ``ref`` for ``user``, from the resolver of ``payment_type``."""
+def resolve_payable(payment_type: str, ref: object, user: Any) -> Payable:
+    """The price of ``ref`` (a string or an integer) for ``user``, from the resolver of ``payment_type``."""
     payable_type = get_payable_type(payment_type)
     if not isinstance(ref, str | int) or isinstance(ref, bool) or not str(ref).strip() or len(str(ref)) > 255:
         raise UnknownPayable(f"{ref!r} is not a reference a {payment_type!r} resolver can look up.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
@@ -99,7 +100,7 @@ def _fetch(payment: Payment) -> tuple[GatewayIntent, list[GatewayRefund], Gatewa
 
 
 def _apply(
-    payment_id: object,
+    payment_id: UUID,
     intent: GatewayIntent,
     refunds: list[GatewayRefund],
     txn: GatewayBalanceTransaction | None,

@@ -26,7 +26,8 @@ class ChannelHandler:
 
     @property
     def settings(self) -> dict[str, dict[str, Any]]:
-        return settings.EYT_NOTIFY_CHANNELS
+        configured: dict[str, dict[str, Any]] = settings.EYT_NOTIFY_CHANNELS
+        return configured
 
     def __getitem__(self, alias: str) -> BaseChannel:
         try:
@@ -53,7 +54,7 @@ class ChannelHandler:
             raise InvalidChannel(f"EYT_NOTIFY_CHANNELS[{alias!r}] must be a dict with a 'BACKEND' dotted path.")
         path = config["BACKEND"]
         try:
-            backend = import_string(path)
+            backend: type[BaseChannel] = import_string(path)
         except MissingDependency:
             raise
         except ImportError as error:

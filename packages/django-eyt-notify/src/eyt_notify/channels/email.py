@@ -6,7 +6,7 @@ Anything that is a Django email backend works, django-anymail's included (its me
 from __future__ import annotations
 
 import smtplib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives, make_msgid
@@ -62,5 +62,5 @@ class EmailChannel(BaseChannel):
     def connection(self) -> BaseEmailBackend:
         mailers = getattr(mail, "mailers", None)
         if mailers is not None:  # Django 6.1+
-            return mailers[self.options.get("mailer") or "default"]
+            return cast("BaseEmailBackend", mailers[self.options.get("mailer") or "default"])
         return mail.get_connection()

@@ -43,7 +43,7 @@ class WebPushChannel(BaseChannel):
     )
 
     def get_address(self, user: AbstractBaseUser, notification: Notification) -> list[PushSubscription]:
-        subscriptions = list(PushSubscription.objects.filter(user=user).order_by("pk"))
+        subscriptions = list(PushSubscription.objects.filter(user_id=user.pk).order_by("pk"))
         if not subscriptions:
             raise NoAddress("The recipient has no push subscription.")
         return subscriptions

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def preference_changed(user: AbstractBaseUser, *, scope: str, key: str, channel: str, enabled: bool) -> None:
     if not apps.is_installed("eyt_audit"):
         return
-    from eyt_audit import record  # type: ignore[attr-defined]
+    from eyt_audit import record
 
     record(
         "notify.preferences_changed",

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from functools import cached_property
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from eyt_notify.exceptions import MissingDependency
 from eyt_notify.live.base import READY, BaseBroker, Event
@@ -34,6 +34,9 @@ redis.call('PUBLISH', KEYS[2], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
 return id
 """
 _CHUNK = 500
+
+#: ``XRANGE``/``XREVRANGE`` replies of a client without ``decode_responses``: ``[(id, {field: value})]`` in bytes.
+_Entries = list[tuple[bytes, dict[bytes, bytes]]]
 
 
 def _order(event_id: str) -> tuple[int, int]:
@@ -96,7 +99,7 @@ class RedisBroker(BaseBroker):
                     cursor = missed.id
                     yield missed
             else:
-                latest = await client.xrevrange(self.stream_key(user_id), count=1)
+                latest = cast(_Entries, await client.xrevrange(self.stream_key(user_id), count=1))
                 if latest:
                     cursor = latest[0][0].decode()
             yield Event(cursor, READY)
@@ -107,11 +110,13 @@ class RedisBroker(BaseBroker):
                         seen = _order(event.id)
                     yield event
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis leaves PubSub.aclose unannotated
             await client.aclose()
 
     async def _replay(self, client: redis.asyncio.Redis, user_id: Any, after: str) -> list[Event]:
-        entries = await client.xrange(self.stream_key(user_id), min=f"({after}", max="+", count=self.replay)
+        entries = cast(
+            _Entries, await client.xrange(self.stream_key(user_id), min=f"({after}", max="+", count=self.replay)
+        )
         return [
             Event(entry_id.decode(), fields[b"event"].decode(), fields[b"data"].decode())
             for entry_id, fields in entries

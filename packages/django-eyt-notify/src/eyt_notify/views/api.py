@@ -12,7 +12,7 @@ from eyt_notify import counts, inbox
 from eyt_notify.conf import settings
 from eyt_notify.serializers import serialize
 from eyt_notify.session_auth import authenticated_user_id
-from eyt_notify.views.responses import api_view, json_error, json_response
+from eyt_notify.views.responses import api_view, json_error, json_response, logged_in_user
 
 __all__ = ["delete", "mark_all_read", "mark_read", "recent", "unread_count"]
 
@@ -44,7 +44,7 @@ def recent(request: HttpRequest) -> HttpResponse:
         return json_error("invalid", 400, fields={"limit": ["Enter a whole number."]})
     if not 1 <= limit <= MAX_RECENT:
         return json_error("invalid", 400, fields={"limit": [f"Enter a number from 1 to {MAX_RECENT}."]})
-    notifications = [serialize(n) for n in inbox.notifications_of(request.user)[:limit]]  # type: ignore[arg-type]
+    notifications = [serialize(n) for n in inbox.notifications_of(logged_in_user(request))[:limit]]
     count = counts.unread_count(request.user.pk)
     return json_response({"unread_count": count.count, "notifications": notifications})
 
@@ -52,7 +52,7 @@ def recent(request: HttpRequest) -> HttpResponse:
 @api_view("POST")
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     """``{"notification": {...}, "unread_count": 2}``; 404 for a notification that is not the user's."""
-    notification = inbox.mark_read(request.user, pk)  # type: ignore[arg-type]
+    notification = inbox.mark_read(logged_in_user(request), pk)
     if notification is None:
         return json_error("not_found", 404)
     return _answer(request, {"notification": serialize(notification)})
@@ -61,14 +61,14 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @api_view("POST")
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     """``{"marked": 3, "unread_count": 0}``."""
-    marked = inbox.mark_all_read(request.user)  # type: ignore[arg-type]
+    marked = inbox.mark_all_read(logged_in_user(request))
     return _answer(request, {"marked": marked})
 
 
 @api_view("POST")
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """``{"deleted": 42, "unread_count": 2}``; 404 for a notification that is not the user's."""
-    if not inbox.delete(request.user, pk):  # type: ignore[arg-type]
+    if not inbox.delete(logged_in_user(request), pk):
         return json_error("not_found", 404)
     return _answer(request, {"deleted": pk})
 

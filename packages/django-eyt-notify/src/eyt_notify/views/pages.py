@@ -21,6 +21,7 @@ from eyt_notify.models import QuietHours
 from eyt_notify.preferences import set_preference
 from eyt_notify.serializers import safe_url
 from eyt_notify.views.push import push_public_key
+from eyt_notify.views.responses import logged_in_user
 
 __all__ = ["notification_detail", "notification_list", "preferences"]
 
@@ -33,7 +34,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET)
     if not form.is_valid():
         return render(request, "eyt_notify/list.html", {"form": form, "page_obj": None}, status=400)
-    queryset = inbox.notifications_of(request.user)  # type: ignore[arg-type]
+    queryset = inbox.notifications_of(logged_in_user(request))
     state, ntype, priority = form.cleaned_data["state"], form.cleaned_data["type"], form.cleaned_data["priority"]
     if state == "unread":
         queryset = queryset.unread()
@@ -55,7 +56,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows one of the user's notifications and marks it read; someone else's is a 404."""
-    notification = inbox.mark_read(request.user, pk)  # type: ignore[arg-type]
+    notification = inbox.mark_read(logged_in_user(request), pk)
     if notification is None:
         raise Http404(_("No such notification."))
     return render(
@@ -70,16 +71,16 @@ def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """Channels per type (required ones locked), quiet hours in the user's time zone, and web push opt-in."""
-    user = request.user
-    quiet_hours = QuietHours.objects.filter(user=user).first()
+    user = logged_in_user(request)
+    quiet_hours = QuietHours.objects.filter(user_id=user.pk).first()
     data = request.POST if request.method == "POST" else None
-    form = PreferencesForm(user, data)  # type: ignore[arg-type]
+    form = PreferencesForm(user, data)
     quiet_form = QuietHoursForm(data, existing=quiet_hours, default_timezone=django_settings.TIME_ZONE or "UTC")
     if request.method == "POST" and form.is_valid() and quiet_form.is_valid():
         with transaction.atomic():
             for ntype, channel, enabled in form.changes():
-                set_preference(user, channel, enabled, notification_type=ntype.key)  # type: ignore[arg-type]
-            quiet_form.save(user)  # type: ignore[arg-type]
+                set_preference(user, channel, enabled, notification_type=ntype.key)
+            quiet_form.save(user)
         messages.success(request, _("Your notification preferences were saved."))
         return redirect("eyt_notify:preferences")
     context = {

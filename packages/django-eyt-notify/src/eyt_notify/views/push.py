@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from eyt_notify.forms import PushSubscriptionForm
 from eyt_notify.models import PushSubscription
-from eyt_notify.views.responses import api_view, json_error, json_response
+from eyt_notify.views.responses import api_view, json_error, json_response, logged_in_user
 
 __all__ = ["public_key", "push_public_key", "service_worker", "subscribe", "unsubscribe"]
 
@@ -63,7 +63,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         fields = {name: [str(message) for message in errors] for name, errors in form.errors.items()}
         return json_error("invalid", 400, fields=fields)
     existed = PushSubscription.objects.filter(endpoint=form.cleaned_data["endpoint"]).exists()
-    form.save(request.user, request.headers.get("User-Agent", ""))  # type: ignore[arg-type]
+    form.save(logged_in_user(request), request.headers.get("User-Agent", ""))
     return json_response({"subscribed": True}, status=200 if existed else 201)
 
 
@@ -74,7 +74,7 @@ def unsubscribe(request: HttpRequest) -> HttpResponse:
     endpoint = data.get("endpoint") if data is not None else None
     if not isinstance(endpoint, str) or not endpoint:
         return json_error("invalid", 400, fields={"endpoint": ["Send the subscription's endpoint."]})
-    deleted, _ = PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+    deleted, _ = PushSubscription.objects.filter(user_id=logged_in_user(request).pk, endpoint=endpoint).delete()
     return json_response({"unsubscribed": deleted})
 
 

@@ -27,7 +27,7 @@ __all__ = ["stream"]
 RETRY_MS = 2000
 
 
-async def stream(request: HttpRequest) -> HttpResponse:
+async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """``text/event-stream`` of the user's changes; 401 when logged out, 404 when live updates are off."""
     if request.method != "GET":
         refused = json_error("method_not_allowed", 405)

@@ -24,7 +24,7 @@ from eyt_payments.gateways.simulation import SimulatorGateway, SimulatorStore
 class DatabaseStore:
     """Simulator state in ``SimulatedObject``, ``SimulatedRequest`` and ``SimulatedEvent`` rows."""
 
-    def __init__(self, on_emit: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_emit: Callable[[], object] | None = None) -> None:
         self.on_emit = on_emit
 
     def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None:

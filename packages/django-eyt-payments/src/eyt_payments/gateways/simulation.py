@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import stripe
 
@@ -123,7 +123,7 @@ class SimulatedStripe:
                     )
                 if "error" in record:
                     _raise_recorded(record)
-                return record["ok"]
+                return cast("dict[str, Any]", record["ok"])
             try:
                 record = {"ok": run()}
             except (PaymentDeclined, AuthenticationRequired) as error:
@@ -132,7 +132,7 @@ class SimulatedStripe:
                 self.store.remember(key, operation, digest, record)
         if failure is not None:
             raise failure
-        return record["ok"]
+        return cast("dict[str, Any]", record["ok"])
 
     def _get(self, object_id: str, object_type: str, *, for_update: bool = False) -> dict[str, Any]:
         obj = self.store.load(object_id, for_update=for_update)

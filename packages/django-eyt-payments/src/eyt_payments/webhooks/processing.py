@@ -81,7 +81,8 @@ def _run(event: WebhookEvent) -> None:
 def retry_delay(attempts: int) -> timedelta:
     """Seconds before the next attempt after ``attempts`` failures: doubling from the base, at most six hours."""
     base = timedelta(seconds=settings.EYT_PAYMENTS_WEBHOOK_RETRY_DELAY)
-    return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+    factor: int = 2 ** max(attempts - 1, 0)  # int ** int is typed Any: a negative exponent gives a float
+    return min(base * factor, MAX_RETRY_DELAY)
 
 
 def _failed(event: WebhookEvent, error: str) -> None:

@@ -23,7 +23,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="prune entries older than this UTC date")
+        parser.add_argument(
+            "--before", required=True, metavar="YYYY-MM-DD", help="prune entries older than this UTC date"
+        )
         parser.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 

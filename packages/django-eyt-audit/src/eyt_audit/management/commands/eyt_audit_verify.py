@@ -21,13 +21,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--checkpoint", action="append", default=[], metavar="FILE",
+            "--checkpoint",
+            action="append",
+            default=[],
+            metavar="FILE",
             help="a checkpoint file written by eyt_audit_checkpoint (repeatable); catches a cut tail",
         )
         parser.add_argument("--chunk-size", type=int, default=5000, help="entries read per round trip")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument(
-            "--no-record", action="store_true",
+            "--no-record",
+            action="store_true",
             help="do not append an eyt_audit.verified entry with the result (the admin shows the last one)",
         )
 
@@ -41,7 +45,10 @@ class Command(BaseCommand):
                 "eyt_audit.verified",
                 outcome="success" if report.ok else "failure",
                 metadata={
-                    "ok": report.ok, "first": report.first, "last": report.last, "checked": report.checked,
+                    "ok": report.ok,
+                    "first": report.first,
+                    "last": report.last,
+                    "checked": report.checked,
                     "problem": str(report.problem or ""),
                 },
             )
