@@ -12,6 +12,16 @@ from teams.models import Team
 from tournaments.models import Tournament
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Unread counts, lockout and rate-limit counters are keyed by user id and IP: with Redis they would outlive a
+    test (and a run, whose database restarts its ids), so every test starts from an empty cache."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str, **extra):

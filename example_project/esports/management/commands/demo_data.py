@@ -18,12 +18,12 @@ from venues.models import Venue
 
 DEMO_PASSWORD = "eyt-demo-2026"  # noqa: S105 (the published password of the demo accounts)
 DEMO_USERS = [
-    # username, e-mail, is_staff
-    ("player", "player@eyt.example", False),
-    ("player2", "player2@eyt.example", False),
-    ("coach", "coach@eyt.example", False),
-    ("organiser", "organiser@eyt.example", False),
-    ("staff", "staff@eyt.example", True),
+    # username, e-mail, is_staff, what to try with it
+    ("player", "player@eyt.example", False, "register and pay (card 4242 4242 4242 4242), captain of Night Owls"),
+    ("player2", "player2@eyt.example", False, "a second player to invite into the team"),
+    ("coach", "coach@eyt.example", False, "is told of coaching bookings"),
+    ("organiser", "organiser@eyt.example", False, "organises the tournaments, told of each new player"),
+    ("staff", "staff@eyt.example", True, "staff and superuser: /staff/audit/, /staff/dashboard/, /admin/"),
 ]
 TOURNAMENTS = [
     # name, game, days from now, entry fee, currency
@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        users = {username: self.user(username, email, is_staff) for username, email, is_staff in DEMO_USERS}
+        users = {username: self.user(username, email, is_staff) for username, email, is_staff, _ in DEMO_USERS}
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         for name, game, days, fee, currency in TOURNAMENTS:
             Tournament.objects.get_or_create(
@@ -65,8 +65,8 @@ class Command(BaseCommand):
         for name, city, rate, currency in VENUES:
             Venue.objects.get_or_create(name=name, defaults={"city": city, "hourly_rate": rate, "currency": currency})
         self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
-        for username, _, is_staff in DEMO_USERS:
-            self.stdout.write(f"  {username:<10} {'staff and superuser' if is_staff else ''}".rstrip())
+        for username, _, _, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {role}")
 
     def user(self, username: str, email: str, is_staff: bool) -> Any:
         user, created = get_user_model().objects.get_or_create(username=username, defaults={"email": email})
