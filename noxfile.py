@@ -105,6 +105,7 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     install_platform(session)
+    session.install("-e", "testing")
     suites = session.posargs or sorted(p.name for p in (ROOT / "benchmarks").iterdir() if (p / "run.py").exists())
     for suite in suites:
         requirements = ROOT / "benchmarks" / suite / "requirements.txt"

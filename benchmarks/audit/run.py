@@ -25,12 +25,12 @@ BENCH_DB = "eyt_audit_bench"
 
 
 def configure(database_name: str | None = None) -> None:
-    import dj_database_url
     import django
+    import environ
     from django.conf import settings
 
     sys.path.insert(0, str(HERE))
-    database = dj_database_url.parse(os.environ["DATABASE_URL"])
+    database = environ.Env.db_url_config(os.environ["DATABASE_URL"])
     if database["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("DATABASE_URL must point at PostgreSQL")
     database["NAME"] = database_name or BENCH_DB
@@ -62,10 +62,10 @@ def configure(database_name: str | None = None) -> None:
 
 
 def create_database() -> None:
-    import dj_database_url
+    import environ
     import psycopg
 
-    url = dj_database_url.parse(os.environ["DATABASE_URL"])
+    url = environ.Env.db_url_config(os.environ["DATABASE_URL"])
     with psycopg.connect(
         host=url["HOST"],
         port=url["PORT"] or 5432,
@@ -79,12 +79,12 @@ def create_database() -> None:
 
 
 def drop_database() -> None:
-    import dj_database_url
+    import environ
     import psycopg
     from django.db import connections
 
     connections.close_all()
-    url = dj_database_url.parse(os.environ["DATABASE_URL"])
+    url = environ.Env.db_url_config(os.environ["DATABASE_URL"])
     with psycopg.connect(
         host=url["HOST"],
         port=url["PORT"] or 5432,
