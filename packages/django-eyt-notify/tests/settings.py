@@ -2,7 +2,7 @@
 
 import django
 
-from eyt_testing.settings import caches, databases, tasks, tasks_app
+from eyt_testing import settings as base
 
 SECRET_KEY = "eyt-notify-tests"
 DEBUG = False
@@ -14,39 +14,16 @@ USE_I18N = True
 ROOT_URLCONF = "tests.urls"
 STATIC_URL = "/static/"
 INSTALLED_APPS = [
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.admin",
-    "django.contrib.staticfiles",
-    *tasks_app(),
+    *base.DJANGO_APPS,
+    *base.tasks_app(),
     "eyt_notify",
     "tests.testapp",
 ]
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-]
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
-DATABASES = databases()
-CACHES = caches()
-TASKS = tasks("immediate")
+MIDDLEWARE = base.MIDDLEWARE
+TEMPLATES = base.TEMPLATES
+DATABASES = base.databases()
+CACHES = base.caches()
+TASKS = base.tasks("immediate")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_FROM_EMAIL = "eyt@example.com"
 if django.VERSION >= (6, 1):

@@ -52,3 +52,34 @@ def tasks(backend: str = "immediate") -> dict[str, Any]:
     module = "django.tasks" if not tasks_app() else "django_tasks"
     classes = {"immediate": "immediate.ImmediateBackend", "dummy": "dummy.DummyBackend"}
     return {"default": {"BACKEND": f"{module}.backends.{classes[backend]}"}}
+
+
+#: Django's own apps that every bare test project installs before the package under test.
+DJANGO_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
