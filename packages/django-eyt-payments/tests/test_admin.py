@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 
 from tests.conftest import paid
@@ -34,7 +35,7 @@ def test_webhook_events_show_status_attempts_and_error(admin_client, settings, w
     assert response.status_code == 200
     assert b"Dead-lettered" in response.content
     detail = admin_client.get(
-        reverse("admin:eyt_payments_webhookevent_change", args=[WebhookEvent.objects.get().pk]), follow=True
+        reverse("admin:eyt_payments_webhookevent_change", args=[quote(WebhookEvent.objects.get().pk)]), follow=True
     )
     assert detail.status_code == 200
     assert detail.redirect_chain == [], detail.redirect_chain
