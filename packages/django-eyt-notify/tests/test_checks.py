@@ -82,3 +82,18 @@ def test_w001_when_tasks_run_in_the_request(settings):
 def test_w002_when_the_task_backend_alias_is_missing(settings):
     settings.EYT_NOTIFY_TASK_BACKEND = "notify"
     assert ids(checks.check_task_backend()) == ["eyt_notify.W002"]
+
+
+def test_e006_when_the_live_broker_cannot_be_built():
+    assert checks.check_live() == []  # no broker configured: the bell polls
+    with override_settings(EYT_NOTIFY_LIVE={"BACKEND": "eyt_notify.live.nowhere.Broker"}):
+        messages = checks.check_live()
+    assert ids(messages) == ["eyt_notify.E006"]
+    assert "django-eyt-notify[live]" in messages[0].hint
+
+
+def test_e007_when_the_count_cache_alias_is_not_in_caches():
+    with override_settings(EYT_NOTIFY_CACHE_ALIAS="counts"):
+        messages = checks.check_live()
+    assert ids(messages) == ["eyt_notify.E007"]
+    assert "default" in messages[0].hint

@@ -129,3 +129,15 @@ def test_e007_for_unusable_webhook_settings(overrides):
 def test_webhook_settings_pass_with_a_secret_roll():
     with override_settings(EYT_PAYMENTS_WEBHOOK_SECRET=["whsec_new", "whsec_old"]):
         assert checks.check_webhook_settings() == []
+
+
+@pytest.mark.parametrize("rate", ["20/m", "100/h", "5/30s", None, ""])
+def test_valid_create_intent_rates_pass(rate):
+    with override_settings(EYT_PAYMENTS_CREATE_INTENT_RATE=rate):
+        assert checks.check_rates() == []
+
+
+@pytest.mark.parametrize("rate", ["20 per minute", "0/m", "20/w", 20])
+def test_e008_for_a_create_intent_rate_that_cannot_be_read(rate):
+    with override_settings(EYT_PAYMENTS_CREATE_INTENT_RATE=rate):
+        assert [message.id for message in checks.check_rates()] == ["eyt_payments.E008"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -165,3 +166,21 @@ def check_webhook_settings(**kwargs: Any) -> list[CheckMessage]:
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             problems.append(f"EYT_PAYMENTS_{name} must be an integer of at least {minimum}, not {value!r}")
     return [Error(f"Webhook settings: {problem}.", id="eyt_payments.E007") for problem in problems]
+
+
+RATE_PATTERN = re.compile(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", re.ASCII)
+
+
+@register()
+def check_rates(**kwargs: Any) -> list[CheckMessage]:
+    """E008: a rate limit must read like ``20/m`` (count per s, m, h or d, optionally ``5/30s``), or be empty."""
+    rate = settings.EYT_PAYMENTS_CREATE_INTENT_RATE
+    if not rate or (isinstance(rate, str) and RATE_PATTERN.fullmatch(rate)):
+        return []
+    return [
+        Error(
+            f"EYT_PAYMENTS_CREATE_INTENT_RATE must be a rate such as '20/m' or '100/h', not {rate!r}.",
+            hint="Use None or '' to leave create-intent unlimited.",
+            id="eyt_payments.E008",
+        )
+    ]
