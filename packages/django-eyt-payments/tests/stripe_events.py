@@ -1,6 +1,7 @@
 """Signed Stripe events at the current API shape, built from Stripe's own example objects.
 
-``/work/shared/stripe/fixtures3.json`` (Stripe's openapi fixtures; ``EYT_STRIPE_FIXTURES`` points elsewhere) holds
+``tests/stripe_fixtures/fixtures3.json`` (Stripe's openapi fixtures, MIT; ``EYT_STRIPE_FIXTURES`` points elsewhere)
+holds
 one example of every resource. ``resource`` copies one and changes what a scenario needs, ``event`` wraps it in
 the event envelope and ``sign`` signs the exact bytes as Stripe does (HMAC-SHA256 over ``"<t>.<body>"``).
 """
@@ -23,7 +24,7 @@ import stripe
 SECRET = "whsec_test_current"
 OLD_SECRET = "whsec_test_previous"
 FIXTURES = Path(
-    os.environ.get("EYT_STRIPE_FIXTURES", Path(__file__).resolve().parents[4] / "shared/stripe/fixtures3.json")
+    os.environ.get("EYT_STRIPE_FIXTURES", Path(__file__).resolve().parent / "stripe_fixtures" / "fixtures3.json")
 )
 
 
