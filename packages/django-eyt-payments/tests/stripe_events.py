@@ -1,8 +1,7 @@
 """Signed Stripe events at the current API shape, built from Stripe's own example objects.
 
 ``tests/stripe_fixtures/fixtures3.json`` (Stripe's openapi fixtures, MIT; ``EYT_STRIPE_FIXTURES`` points elsewhere)
-holds
-one example of every resource. ``resource`` copies one and changes what a scenario needs, ``event`` wraps it in
+holds one example of every resource. ``resource`` copies one and changes what a scenario needs, ``event`` wraps it in
 the event envelope and ``sign`` signs the exact bytes as Stripe does (HMAC-SHA256 over ``"<t>.<body>"``).
 """
 
