@@ -110,14 +110,23 @@
       });
   };
 
+  /* Re-renders the list; a live update while the reader is on an item keeps their focus on that item. */
   Bell.prototype.render = function (notifications) {
     var bell = this;
+    var focused = this.list.contains(document.activeElement) ? document.activeElement : null;
+    var focusedId = focused && focused.closest("[data-id]").dataset.id;
+    var focusedClass = focused && focused.className;
     this.list.replaceChildren();
     notifications.forEach(function (notification) {
       bell.list.appendChild(bell.item(notification));
     });
     this.empty.hidden = notifications.length > 0;
     this.empty.textContent = notifications.length ? "" : this.data.textEmpty;
+    if (focused) {
+      var item = this.list.querySelector('[data-id="' + focusedId + '"]');
+      var again = item && (item.querySelector("." + focusedClass) || item.querySelector("a"));
+      (again || this.panel).focus();
+    }
   };
 
   Bell.prototype.item = function (notification) {
