@@ -3,15 +3,19 @@ way it is read (the ORM, or PostgreSQL's server-side stream with timestamps form
 
 import datetime as dt
 import json
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from eyt_audit import audit_context, ledger, record
 from eyt_audit.chain import GENESIS, link
 from eyt_audit.context import bind
 from eyt_audit.middleware import context_for
 from eyt_audit.models import ENTRY_FIELDS, AuditEntry
+from eyt_audit.verification import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +74,46 @@ def test_canonical_row_ignores_the_chain_value_after_the_fields(varied_entries):
     entry = varied_entries[0]
     ordered = [entry.canonical_values()[name] for name in ledger.CANONICAL_ORDER]
     assert ledger.canonical_row([*ordered, entry.chain]) == ledger.canonical_row(ordered)
+
+
+def sequences_and_actions():
+    return list(AuditEntry.objects.order_by("sequence").values_list("sequence", "action"))
+
+
+def test_an_append_rolled_back_gives_its_number_back_to_the_next_one():
+    record("tests.kept")
+    with transaction.atomic():
+        record("tests.undone")
+        transaction.set_rollback(True)
+    record("tests.after")
+    assert sequences_and_actions() == [(1, "tests.kept"), (2, "tests.after")]
+    assert verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_append_after_another_connection_appended_takes_the_head_again():
+    record("tests.first")  # this connection now knows the head: its next append is one statement
+    elsewhere = threading.Thread(target=record_on_another_connection, args=("tests.second",))
+    elsewhere.start()
+    elsewhere.join()
+    with CaptureQueriesContext(connection) as queries:
+        record("tests.third")
+    assert len(statements(queries)) == 3  # the compare that found another head, the head's lock, the insert
+    with CaptureQueriesContext(connection) as queries:
+        record("tests.fourth")
+    assert len(statements(queries)) == 1
+    assert sequences_and_actions() == [(1, "tests.first"), (2, "tests.second"), (3, "tests.third"), (4, "tests.fourth")]
+    assert verify().ok
+
+
+def statements(queries):
+    """The statements sent, without the transaction's own BEGIN and COMMIT (which Django 6.1 also captures)."""
+    return [query["sql"] for query in queries if query["sql"] not in ("BEGIN", "COMMIT")]
+
+
+def record_on_another_connection(action):
+    try:
+        record(action)
+    finally:
+        connection.close()

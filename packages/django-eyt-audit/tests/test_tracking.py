@@ -36,12 +36,17 @@ def test_a_save_costs_no_select_only_the_entry(django_assert_num_queries):
     widget = Widget.objects.create(name="Pass")
     widget = Widget.objects.get(pk=widget.pk)
     widget.name = "Season pass"
-    # inside the test's transaction: UPDATE, SAVEPOINT, claim the head, insert the entry
     with CaptureQueriesContext(connection) as queries:
         widget.save()
     statements = [query["sql"].split()[0].upper() for query in queries]
     assert "SELECT" not in statements
-    assert statements.count("UPDATE") + statements.count("WITH") >= 2
+    if connection.vendor == "postgresql":
+        # the UPDATE, then one statement: a savepoint, the head moved on and the entry inserted
+        assert len(statements) == 2
+        assert statements[0] == "UPDATE"
+        assert "INSERT INTO" in queries[1]["sql"] and queries[1]["sql"].startswith("SAVEPOINT")
+    else:
+        assert statements.count("UPDATE") >= 2
     assert entries(action="testapp.widget.updated")[0].changes == {"name": ["Pass", "Season pass"]}
 
 

@@ -1,15 +1,17 @@
 """Appending entries to the chain inside the caller's transaction.
 
-Two statements per append on PostgreSQL, whatever the number of entries:
+On PostgreSQL an append is one statement in the steady state, whatever the number of entries::
 
-1. ``UPDATE chain head SET sequence = sequence + n RETURNING sequence, chain``: claims n numbers and takes the
-   head's row lock, held until the transaction ends. Appenders therefore queue here, so numbers follow commit
-   order, and a rollback gives the numbers back: no gaps, no duplicates.
-2. ``WITH head AS (UPDATE chain head SET chain = <last value>) INSERT INTO entries ...``: stores the new entries
-   and the new head value at once.
+    WITH head AS (UPDATE chain head SET sequence = <last>, chain = <last value>
+                  WHERE sequence = <known> AND chain = <known value> RETURNING 1)
+    INSERT INTO entries (...) SELECT v.* FROM head, (VALUES ...) AS v
 
-The chain values are computed in Python between the two, so the key never reaches the database.
-Other databases run the same steps in three or four statements.
+Each connection remembers the head it last wrote, so the new entries' numbers and chain values are computed in
+Python (the key never reaches the database) before the statement. The head's row lock, held until the
+transaction ends, makes appenders queue, so numbers follow commit order and a rollback gives them back: no gaps,
+no duplicates. When another process appended in between, the compare fails, nothing is inserted, and the append
+takes the head's lock first (``UPDATE ... RETURNING``), then runs the same statement: one more round trip.
+Other databases always take the lock first and run three or four statements.
 
 ``canonical_form()`` gives the bytes a chain value covers, both when writing and when verifying. ``iter_rows()``
 streams the trail for verify; on PostgreSQL through a server-side cursor of its own, with the timestamps already
@@ -18,6 +20,7 @@ in their canonical text, so a million entries verify in seconds.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -81,9 +84,21 @@ def append(rows: Sequence[Mapping[str, Any]], using: str, savepoint: str | None 
         with connection.cursor() as cursor:
             cursor.execute(connection.ops.savepoint_create_sql(savepoint))
         savepoint = None
+    if connection.vendor != "postgresql":
+        last, previous = _claim(connection, len(rows), using)
+        entries = chained_entries(rows, last, previous)
+        _insert_generic(connection, entries, using)
+        return entries
+    known: tuple[int, str] | None = getattr(connection, _KNOWN_HEAD, None)
+    if known is not None:
+        entries = chained_entries(rows, known[0] + len(rows), known[1])
+        if _insert_after(connection, entries, known, savepoint):
+            return entries
+        savepoint = None  # the statement that found another head created it
     last, previous = _claim(connection, len(rows), using, savepoint)
     entries = chained_entries(rows, last, previous)
-    _insert(connection, entries, using)
+    if not _insert_after(connection, entries, (last, previous)):
+        raise RuntimeError("eyt_audit: the chain head changed while this transaction held its lock")
     return entries
 
 
@@ -147,7 +162,8 @@ def _can_batch_statements(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-def _claim(connection: BaseDatabaseWrapper, count: int, using: str, savepoint: str | None) -> tuple[int, str]:
+def _claim(connection: BaseDatabaseWrapper, count: int, using: str, savepoint: str | None = None) -> tuple[int, str]:
+    """Take the head's lock and claim ``count`` numbers: the last one and the chain value before them."""
     head = _table(connection, ChainHead)
     bump = f"UPDATE {head} SET sequence = sequence + %s WHERE id = %s"
     for _attempt in range(2):
@@ -182,20 +198,72 @@ def _create_head(using: str) -> None:
     )
 
 
-def _insert(connection: BaseDatabaseWrapper, entries: list[AuditEntry], using: str) -> None:
+def _insert_after(
+    connection: BaseDatabaseWrapper, entries: list[AuditEntry], known: tuple[int, str], savepoint: str | None = None
+) -> bool:
+    """Insert ``entries`` and move the head to the last of them, if the head is still ``known``: one statement
+    per ``CHUNK`` entries. False (nothing written) when another transaction had moved the head. The connection
+    remembers the new head."""
+    for start in range(0, len(entries), CHUNK):
+        chunk = entries[start : start + CHUNK]
+        if not _insert_chunk(connection, chunk, known, savepoint):
+            setattr(connection, _KNOWN_HEAD, None)
+            if start:
+                raise RuntimeError("eyt_audit: the chain head changed while this transaction held its lock")
+            return False
+        known, savepoint = (chunk[-1].sequence, chunk[-1].chain), None
+    setattr(connection, _KNOWN_HEAD, known)
+    return True
+
+
+CHUNK = 500
+_KNOWN_HEAD = "_eyt_audit_known_head"
+
+
+def _insert_chunk(
+    connection: BaseDatabaseWrapper, entries: list[AuditEntry], known: tuple[int, str], savepoint: str | None
+) -> bool:
+    fields = AuditEntry._meta.concrete_fields
+    params: list[Any] = [entries[-1].sequence, entries[-1].chain, HEAD_ID, *known]
+    for entry in entries:
+        params.extend(field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields)
+    statement = _insert_statement(connection.alias, len(entries))
+    if savepoint:
+        statement = f"{connection.ops.savepoint_create_sql(savepoint)}; {statement}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if savepoint:
+            cursor.nextset()
+        return bool(cursor.rowcount == len(entries))
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_statement(using: str, count: int) -> str:
+    """The compare-and-insert statement for ``count`` entries."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = AuditEntry._meta.concrete_fields
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    # Typed placeholders: VALUES in a SELECT does not take its types from the INSERT's columns.
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    return (
+        f"WITH head AS (UPDATE {_table(connection, ChainHead)} SET sequence = %s, chain = %s"
+        f" WHERE id = %s AND sequence = %s AND chain = %s RETURNING 1)"
+        f" INSERT INTO {_table(connection, AuditEntry)} ({columns})"
+        f" SELECT v.* FROM head, (VALUES {', '.join([row] * count)}) AS v"
+    )
+
+
+def _insert_generic(connection: BaseDatabaseWrapper, entries: list[AuditEntry], using: str) -> None:
+    """Other databases: the head's new value, then the entries, in their own statements."""
     fields = AuditEntry._meta.concrete_fields
     batch = max(1, connection.ops.bulk_batch_size(list(fields), entries))
-    statements: list[tuple[str, Sequence[Any]]] = []
-    for start in range(0, len(entries), batch):
-        query = sql.InsertQuery(AuditEntry)
-        query.insert_values(fields, list[Model](entries[start : start + batch]))
-        statements.extend(query.get_compiler(using=using).as_sql())
-    set_head = (f"UPDATE {_table(connection, ChainHead)} SET chain = %s WHERE id = %s", [entries[-1].chain, HEAD_ID])
-    if connection.vendor == "postgresql":
-        first_sql, first_params = statements[0]
-        statements[0] = (f"WITH head AS ({set_head[0]}) {first_sql}", [*set_head[1], *first_params])
-    else:
-        statements.insert(0, set_head)
     with connection.cursor() as cursor:
-        for statement, params in statements:
-            cursor.execute(statement, params)
+        cursor.execute(
+            f"UPDATE {_table(connection, ChainHead)} SET chain = %s WHERE id = %s", [entries[-1].chain, HEAD_ID]
+        )
+        for start in range(0, len(entries), batch):
+            query = sql.InsertQuery(AuditEntry)
+            query.insert_values(fields, list[Model](entries[start : start + batch]))
+            for statement, params in query.get_compiler(using=using).as_sql():
+                cursor.execute(statement, params)
