@@ -6,7 +6,8 @@ The proof that the worker processes the webhook: the stack starts without its wo
 ``payment_intent.succeeded`` webhook event. The web process stores that event and enqueues its processing on
 Redis; nothing moves until the worker starts. Then the event is processed by a job whose RQ ``worker_name`` is
 the stack's worker, the payment succeeds, the registration is confirmed, the organiser's email leaves the
-worker, and the player's notification reaches a live stream held open on the *other* web process.
+worker, and the player's notification reaches a live stream held open on the *other* web process. The entries the
+worker writes carry the request id of the approval that delivered the event, as in the embedded journey.
 """
 
 from __future__ import annotations
@@ -186,8 +187,8 @@ def test_the_worker_process_confirms_a_payment_made_through_two_web_processes(st
     stream.start()
     try:
         assert stream.next_event("status") == 200 and stream.next_event("count")["unread_count"] == 0
-        response, _ = player.post_form(challenged["next_url"], {"outcome": "approve"})
-        assert response.status == 302
+        approved, _ = player.post_form(challenged["next_url"], {"outcome": "approve"})
+        assert approved.status == 302
 
         # Without a worker the events wait in the inbox and their jobs in Redis; the payment has not moved.
         assert sql(
@@ -225,6 +226,16 @@ def test_the_worker_process_confirms_a_payment_made_through_two_web_processes(st
     # The trail holds the confirmation (web process 1) and the webhook applied with its registration (the worker).
     trail = {row[0] for row in sql(stack, "SELECT action FROM eyt_audit_auditentry")}
     assert {"payments.intent_confirmed", "payments.webhook_applied", "tournaments.registration.created"} <= trail
+    # As in the embedded journey, the worker's entries carry the request id (and actor) of the approval that
+    # delivered the webhook event: the inbox row kept that request's audit context for the worker.
+    steps = sql(
+        stack,
+        "SELECT action, actor_pk FROM eyt_audit_auditentry WHERE request_id = %s ORDER BY sequence",
+        approved.headers["X-Request-ID"],
+    )
+    assert {"payments.webhook_applied", "tournaments.registration.created"} <= {action for action, _ in steps}
+    [(player_pk,)] = sql(stack, "SELECT id::text FROM auth_user WHERE username = %s", "player")
+    assert {actor_pk for _, actor_pk in steps} == {player_pk}
     # The organiser's email left from the worker too, through the loopback SMTP server.
     wait_until(lambda: any(m["To"] == "organiser@eyt.example" for m in smtp.messages), "the organiser's email")
     assert [m["Subject"] for m in smtp.messages if m["To"] == "organiser@eyt.example"] == [

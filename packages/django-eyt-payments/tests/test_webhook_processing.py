@@ -1,8 +1,11 @@
 """The worker: retries with backoff, the dead letter, replays, the command, and nothing lost between insert and
 processing."""
 
+import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -141,3 +144,53 @@ def test_the_due_sweep_task_processes_what_is_due(client, service, user, stored_
     payment = open_payment(service, user)
     store_succeeded(client, payment)
     assert process_due_webhook_events.call() == {"processed": 1}
+
+
+REQUEST_ID: ContextVar[str] = ContextVar("stand_in_request_id", default="")
+
+
+@pytest.fixture
+def trail(monkeypatch):
+    """eyt_audit as installed, even where it is not (the payments tests run without it): a request id in a
+    contextvar for ``snapshot()`` / ``restored()``, and ``record`` appending ``(action, request id)`` here."""
+    from eyt_payments.integrations import audit
+
+    @contextmanager
+    def restored(data):
+        token = REQUEST_ID.set(data["request_id"])
+        try:
+            yield
+        finally:
+            REQUEST_ID.reset(token)
+
+    recorded = []
+    package, context = ModuleType("eyt_audit"), ModuleType("eyt_audit.context")
+    package.record = lambda action, target=None, **kwargs: recorded.append((action, REQUEST_ID.get()))
+    context.snapshot = lambda: {"request_id": REQUEST_ID.get()} if REQUEST_ID.get() else None
+    context.restored = restored
+    monkeypatch.setitem(sys.modules, "eyt_audit", package)
+    monkeypatch.setitem(sys.modules, "eyt_audit.context", context)
+    monkeypatch.setattr(audit, "is_enabled", lambda: True)
+    return SimpleNamespace(recorded=recorded, request=restored)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("stored_only")
+def test_the_worker_records_an_event_under_the_request_id_it_arrived_with(client, service, user, trail):
+    payment = open_payment(service, user)
+    with trail.request({"request_id": "req-delivery"}):
+        event_id = store_succeeded(client, payment)
+    assert WebhookEvent.objects.get(pk=event_id).audit_context == {"request_id": "req-delivery"}
+
+    assert processing.process_due() == {"processed": 1}  # a sweeper, in a process with no context of its own
+
+    # Recorded after the commit, so the context stays bound until the transaction has committed.
+    assert ("payments.webhook_applied", "req-delivery") in trail.recorded
+    assert REQUEST_ID.get() == ""
+
+
+@pytest.mark.usefixtures("stored_only")
+def test_without_eyt_audit_no_context_is_stored(client, service, user):
+    event_id = store_succeeded(client, open_payment(service, user))
+    assert WebhookEvent.objects.get(pk=event_id).audit_context is None
+    assert processing.process_event(event_id) == "processed"

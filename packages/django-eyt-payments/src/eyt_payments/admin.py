@@ -135,6 +135,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "object_id",
         "received_at",
         "processed_at",
+        "audit_context",
         "body",
     )
     actions = ["replay"]

@@ -282,7 +282,9 @@ class WebhookEvent(models.Model):
     """A Stripe event as it arrived, kept in a durable inbox keyed by Stripe's event id.
 
     The webhook view only inserts rows (a second delivery of the same event is a no-op); the worker processes
-    them: ``pending`` and ``failed`` rows are due at ``next_attempt_at``, ``dead`` rows wait for a person.
+    them: ``pending`` and ``failed`` rows are due at ``next_attempt_at``, ``dead`` rows wait for a person. The
+    row keeps the audit context of the request that delivered it, so every attempt, whichever process or
+    sweeper runs it, is recorded under that request id.
     """
 
     class Status(models.TextChoices):
@@ -306,6 +308,15 @@ class WebhookEvent(models.Model):
     note = models.CharField(max_length=255, blank=True, help_text=_("Why it was ignored, or what was odd."))
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    audit_context = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The audit context (request id, actor, client IP) the event arrived in, when django-eyt-audit is "
+            "installed; its processing is recorded with it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("webhook event")

@@ -1,10 +1,12 @@
-"""Money operations into django-eyt-audit's trail, and refused webhooks as security events, when that app is
-installed; a no-op (security events: a log line) otherwise."""
+"""Money operations into django-eyt-audit's trail, refused webhooks as security events, and the audit context
+carried from the webhook request into the worker, when that app is installed; a no-op (security events: a log
+line) otherwise."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
@@ -33,6 +35,29 @@ def record(
     from eyt_audit import record as audit_record
 
     audit_record(f"payments.{action}", target, actor=actor, metadata=dict(metadata or {}), outcome=outcome)
+
+
+def snapshot() -> dict[str, Any] | None:
+    """The current audit context (actor, client IP, request id, ...) as JSON-safe data to store with work done
+    later; ``None`` without eyt_audit or outside any context."""
+    if not is_enabled():
+        return None
+    from eyt_audit.context import snapshot as take
+
+    return take()
+
+
+@contextmanager
+def restored(data: Mapping[str, Any] | None) -> Iterator[None]:
+    """Stamp the entries recorded inside the block with a context taken by ``snapshot()``; without eyt_audit or
+    ``data`` the current context (if any) stays."""
+    if not data or not is_enabled():
+        yield
+        return
+    from eyt_audit.context import restored as bind
+
+    with bind(data):
+        yield
 
 
 def security_event(

@@ -1,7 +1,8 @@
 """The durable inbox: a verified event is inserted once (a duplicate is a no-op), then a worker is woken.
 
 ``receive`` is everything the webhook request does: verify, parse, one ``INSERT ... ON CONFLICT DO NOTHING``
-and, after commit, a wake-up task. No Stripe API call and no handler.
+and, after commit, a wake-up task. No Stripe API call and no handler. The row keeps the request's audit context
+(a snapshot), which the worker restores, so the processing is recorded under the request id that delivered it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from eyt_payments.conf import settings
+from eyt_payments.integrations import audit
 from eyt_payments.models import WebhookEvent
 from eyt_payments.webhooks.signature import WebhookRefused, verify
 
@@ -54,7 +56,8 @@ def receive(body: bytes, header: str | None) -> str:
 
 
 def store(payload: dict[str, Any], body: str) -> None:
-    """Insert the event unless its id is already in the inbox, and wake a worker once committed."""
+    """Insert the event with the current audit context unless its id is already in the inbox, and wake a worker
+    once committed."""
     data_object = payload["data"]["object"]
     object_id = data_object.get("id")
     event = WebhookEvent(
@@ -65,6 +68,7 @@ def store(payload: dict[str, Any], body: str) -> None:
         created=datetime.fromtimestamp(payload["created"], tz=UTC),
         object_id=object_id[:255] if isinstance(object_id, str) else "",
         body=body,
+        audit_context=audit.snapshot(),
     )
     WebhookEvent.objects.bulk_create([event], ignore_conflicts=True)
     if settings.EYT_PAYMENTS_WEBHOOK_ENQUEUE:

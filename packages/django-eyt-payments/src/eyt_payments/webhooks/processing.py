@@ -4,19 +4,22 @@
 keeps it locked while the handler runs in a savepoint, so concurrent workers and duplicate wake-ups never run one
 event twice. A failing handler is rolled back alone: the event row records the attempt, the error and the next
 attempt time (doubling backoff) and, after ``EYT_PAYMENTS_WEBHOOK_MAX_ATTEMPTS``, becomes ``dead``.
-Signals, hooks and audit entries registered by handlers run only when the whole transaction commits.
+Signals, hooks and audit entries registered by handlers run only when the whole transaction commits, under the
+audit context stored with the event (the delivering request's id, actor and address).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import ExitStack
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from eyt_payments.conf import settings
+from eyt_payments.integrations import audit
 from eyt_payments.models import WebhookEvent
 from eyt_payments.webhooks import handlers
 
@@ -45,20 +48,26 @@ def process_due(limit: int = 100) -> Counter[str]:
 
 def process_event(event_id: str, *, replay: bool = False) -> str | None:
     """Process one event if it is due (any stored event with ``replay=True``); returns its new status, or
-    ``None`` when it is not due or another worker holds it."""
-    with transaction.atomic():
-        rows = WebhookEvent.objects.filter(pk=event_id)
-        if replay:
-            rows = rows.select_for_update()
-        else:
-            rows = rows.filter(status__in=DUE_STATUSES, next_attempt_at__lte=timezone.now()).select_for_update(
-                skip_locked=connection.features.has_select_for_update_skip_locked
-            )
-        event = rows.first()
-        if event is None:
-            return None
-        _run(event)
+    ``None`` when it is not due or another worker holds it.
+
+    The audit context the event arrived in is bound until after the commit, so the entries recorded by the
+    handler and by the signals, hooks and notifications that follow the commit carry its request id."""
+    with ExitStack() as stack:
+        with transaction.atomic():
+            event = _claim(event_id, replay=replay)
+            if event is None:
+                return None
+            stack.enter_context(audit.restored(event.audit_context))
+            _run(event)
         return event.status
+
+
+def _claim(event_id: str, *, replay: bool) -> WebhookEvent | None:
+    rows = WebhookEvent.objects.filter(pk=event_id)
+    if replay:
+        return rows.select_for_update().first()
+    rows = rows.filter(status__in=DUE_STATUSES, next_attempt_at__lte=timezone.now())
+    return rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked).first()
 
 
 def _run(event: WebhookEvent) -> None:
