@@ -23,13 +23,13 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, sql
+from django.db.models import JSONField, Model, sql
 
 from eyt_audit.canonical import canonical_bytes, format_datetime
 from eyt_audit.chain import GENESIS, linker
@@ -223,10 +223,11 @@ _KNOWN_HEAD = "_eyt_audit_known_head"
 def _insert_chunk(
     connection: BaseDatabaseWrapper, entries: list[AuditEntry], known: tuple[int, str], savepoint: str | None
 ) -> bool:
-    fields = AuditEntry._meta.concrete_fields
     params: list[Any] = [entries[-1].sequence, entries[-1].chain, HEAD_ID, *known]
+    preparers = _preparers(connection.alias)
     for entry in entries:
-        params.extend(field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields)
+        values = entry.__dict__
+        params.extend(prepare(values[attname]) if prepare else values[attname] for attname, prepare in preparers)
     statement = _insert_statement(connection.alias, len(entries))
     if savepoint:
         statement = f"{connection.ops.savepoint_create_sql(savepoint)}; {statement}"
@@ -235,6 +236,27 @@ def _insert_chunk(
         if savepoint:
             cursor.nextset()
         return bool(cursor.rowcount == len(entries))
+
+
+#: Fields whose values ``build_row()`` and ``chained_entries()`` already give in the type the database takes.
+_READY = frozenset({"BigIntegerField", "CharField", "DateTimeField"})
+
+
+@functools.lru_cache(maxsize=8)
+def _preparers(using: str) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """Per column of the entries table, its attribute and what ``Model.save()`` would do to its value (``None``:
+    nothing), looked up once instead of once per value."""
+    connection = connections[using]
+    preparers: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for field in AuditEntry._meta.concrete_fields:
+        kind = field.get_internal_type()
+        if kind in _READY:
+            preparers.append((field.attname, None))
+        elif isinstance(field, JSONField):
+            preparers.append((field.attname, functools.partial(connection.ops.adapt_json_value, encoder=field.encoder)))
+        else:
+            preparers.append((field.attname, functools.partial(field.get_db_prep_save, connection=connection)))
+    return preparers
 
 
 @functools.lru_cache(maxsize=32)
