@@ -1,5 +1,6 @@
 """Delivery throughput: N email deliveries in the outbox, sent by 1 and then 2 worker processes
 (`manage.py eyt_notify_dispatch`) to a real SMTP server on loopback; every delivery must be sent exactly once.
+The SMTP connections the server saw are counted too (one per claimed batch of 100 is expected).
 
     python benchmarks/notify/delivery.py [--deliveries 2000]      # PostgreSQL: BENCH_DATABASE_URL or the default
 """
@@ -74,9 +75,12 @@ def main() -> None:
         setup(smtp.port)
         from eyt_notify.models import Delivery
 
-        print(f"{'workers':>7}  {'deliveries':>10}  {'seconds':>8}  {'deliveries/s':>12}  {'sent once':>9}  statuses")
+        print(
+            f"{'workers':>7}  {'deliveries':>10}  {'seconds':>8}  {'deliveries/s':>12}  {'sent once':>9}  "
+            f"{'SMTP conns':>10}  statuses"
+        )
         for workers in (1, 2):
-            smtp.received.clear()
+            smtp.clear()
             fill_outbox(args.deliveries)
             seconds = run_workers(workers)
             statuses = dict(Counter(Delivery.objects.values_list("status", flat=True)))
@@ -84,7 +88,7 @@ def main() -> None:
             once = len(recipients) == args.deliveries and max(recipients.values()) == 1
             print(
                 f"{workers:>7}  {args.deliveries:>10}  {seconds:>8.2f}  {args.deliveries / seconds:>12.0f}  "
-                f"{'yes' if once else 'NO':>9}  {statuses}"
+                f"{'yes' if once else 'NO':>9}  {smtp.connections:>10}  {statuses}"
             )
 
 

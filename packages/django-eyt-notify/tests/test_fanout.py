@@ -1,11 +1,15 @@
+import tracemalloc
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from eyt_notify import notify, signals
+from eyt_notify import counts, events, notify, signals
 from eyt_notify.channels import locmem
 from eyt_notify.exceptions import InvalidChannel, UnknownNotificationType
 from eyt_notify.models import Delivery, Notification
@@ -203,6 +207,62 @@ def test_notification_created_is_sent_after_commit_once_per_call(make_user, comm
     finally:
         signals.notification_created.disconnect(receiver)
     assert seen == [("team.invite", 2, sorted(u.pk for u in users))]
+
+
+@pytest.mark.parametrize("shape", ["queryset", "list", "not-yet-notified"])
+def test_a_fan_out_invalidates_every_recipients_count_after_commit_in_chunks(make_user, committed, settings, shape):
+    settings.EYT_NOTIFY_BATCH_SIZE = 2
+    users = [make_user() for _ in range(5)]
+    outsider = make_user()
+    notify(outsider, "system.notice", title="earlier")
+    cache.clear()
+    assert [counts.unread_count(u.pk).count for u in [*users, outsider]] == [0, 0, 0, 0, 0, 1]  # all cached now
+    recipients = {
+        "queryset": get_user_model().objects.filter(pk__in=[u.pk for u in users]),
+        "list": users,
+        # selects nobody once the rows exist: the recipients must come from what was created, not from this again
+        "not-yet-notified": get_user_model().objects.exclude(eyt_notifications__notification_type="system.notice"),
+    }[shape]
+    chunks = []
+    real_invalidate = counts.invalidate
+
+    def invalidate(user_ids):
+        chunks.append(list(user_ids))
+        real_invalidate(user_ids)
+
+    with mock.patch.object(counts, "invalidate", invalidate), committed():
+        assert notify(recipients, "system.notice", title="x").created == 5
+        assert chunks == []  # nothing before commit
+        assert counts.unread_count(users[0].pk).count == 0  # the cached count until then
+    assert sorted(len(chunk) for chunk in chunks) == [1, 2, 2]
+    assert sorted(pk for chunk in chunks for pk in chunk) == sorted(u.pk for u in users)  # not the outsider
+    assert [counts.unread_count(u.pk).count for u in [*users, outsider]] == [1, 1, 1, 1, 1, 1]
+
+
+def test_without_returned_ids_the_recipients_are_found_by_timestamp_and_type(make_user):
+    from eyt_notify.fanout import _created_for, _Span
+    from eyt_notify.sql import Inserted
+
+    users = [make_user() for _ in range(3)]
+    notify(users, "system.notice", title="x")
+    notify(users[0], "team.invite", title="other type, same fan-out time or not")
+    stamp = Notification.objects.filter(notification_type="system.notice").first().created_at
+    row = {"created_at": stamp, "notification_type": "system.notice"}
+    unbounded = _Span().add(Inserted(3, 0, None, None))  # rows made, no ids returned by the database
+    assert sorted(_created_for(unbounded, row, "default")) == sorted(u.pk for u in users)
+    assert list(_created_for(_Span().add(Inserted(0, 0, None, None)), row, "default")) == []
+
+
+def test_changed_walks_any_number_of_users_in_flat_memory(settings):
+    """The after-commit walk of a fan-out keeps one chunk of ids at a time, never the whole recipient list."""
+    settings.EYT_NOTIFY_BATCH_SIZE = 1000
+    tracemalloc.start()
+    try:
+        events.changed(iter(range(1, 100_001)), events.CREATED)  # a lazy iterable, like the fan-out's cursor
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # the 100,000 ids alone in a list would take about 3.6 MiB
 
 
 def test_inapp_only_types_write_no_deliveries_and_enqueue_nothing(user, committed):

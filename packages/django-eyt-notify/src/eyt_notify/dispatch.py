@@ -2,9 +2,11 @@
 
 A claim marks rows ``sending`` under a lease (``claimed_until``) and a claim token, inside a short transaction that
 uses ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database has it, so concurrent workers never take the same
-row. Sending happens outside any transaction. A worker that dies leaves its rows ``sending`` with a lease that
-expires; the next dispatch takes them again, so a delivery is late but never lost (at least once). Attempts are
-counted at claim time, so a row that keeps killing its worker still ends ``dead``.
+row. Sending happens outside any transaction, through one ``batch()`` per channel of the claimed rows (the emails
+of a batch share one SMTP connection), and each row's outcome is recorded as soon as it is known. A worker that
+dies leaves its rows ``sending`` with a lease that expires; the next dispatch takes them again, so a delivery is
+late but never lost (at least once). Attempts are counted at claim time, so a row that keeps killing its worker
+still ends ``dead``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import datetime as dt
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +31,7 @@ from eyt_notify.exceptions import DeliveryError, NoAddress, PermanentDeliveryErr
 from eyt_notify.models import Delivery, DeliveryStatus, Priority, QuietHours
 from eyt_notify.quiet_hours import quiet_until
 
-__all__ = ["DispatchReport", "dispatch", "due_filter", "retry_delay"]
+__all__ = ["DispatchReport", "dispatch", "due_filter", "retry_delay", "send", "send_batch"]
 
 logger = logging.getLogger("eyt_notify.dispatch")
 ERROR_LIMIT = 2000
@@ -73,9 +76,27 @@ def dispatch(
         if not claimed:
             break
         batches += 1
-        for delivery in claimed:
-            report.add(send(delivery))
+        send_batch(claimed, report)
     return report
+
+
+def send_batch(deliveries: Sequence[Delivery], report: DispatchReport) -> None:
+    """Send claimed deliveries through one ``batch()`` per channel (one SMTP connection for the emails).
+
+    Each delivery's outcome is recorded as soon as it is known, so a worker that dies mid-batch loses nothing.
+    """
+    by_channel: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_channel.setdefault(delivery.channel, []).append(delivery)
+    for alias, group in by_channel.items():
+        with ExitStack() as stack:
+            try:
+                deliver: Callable[[Delivery], str] | None = stack.enter_context(channels[alias].batch())
+            except Exception:  # e.g. a channel no longer configured: each delivery then fails (and retries) alone
+                logger.warning("Could not open a batch on channel %r.", alias, exc_info=True)
+                deliver = None
+            for delivery in group:
+                report.add(send(delivery, deliver))
 
 
 def claim(batch_size: int, now: dt.datetime, channel: str | None, report: DispatchReport) -> list[Delivery]:
@@ -131,12 +152,15 @@ def _defer_quiet(deliveries: Sequence[Delivery], now: dt.datetime, token: uuid.U
     return deferred
 
 
-def send(delivery: Delivery) -> str:
-    """Send one claimed delivery and record the outcome; returns ``sent``, ``retried``, ``dead`` or ``skipped``."""
+def send(delivery: Delivery, deliver: Callable[[Delivery], str] | None = None) -> str:
+    """Send one claimed delivery and record the outcome; returns ``sent``, ``retried``, ``dead`` or ``skipped``.
+
+    ``deliver`` is the function of an open channel ``batch()``; by default the channel's ``deliver()``.
+    """
     if delivery.attempts > settings.EYT_NOTIFY_MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.DEAD, error="Attempts exhausted (the last worker stopped mid-send).")
     try:
-        provider_id = channels[delivery.channel].deliver(delivery)
+        provider_id = (deliver or channels[delivery.channel].deliver)(delivery)
     except NoAddress as error:
         return _finish(delivery, DeliveryStatus.SKIPPED, error=str(error))
     except PermanentDeliveryError as error:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.db import router, transaction
 
 from eyt_notify import counts
+from eyt_notify.conf import settings
 
 if TYPE_CHECKING:
     from eyt_notify.models import Notification
@@ -31,25 +33,33 @@ def changed(
     ids: Iterable[int] | None = None,
     notification: Notification | None = None,
 ) -> None:
-    """Invalidate the unread counts of ``user_ids`` and publish a ``changed`` event to their open pages."""
-    user_ids = list(user_ids)
-    counts.invalidate(user_ids)
+    """Invalidate the unread counts of ``user_ids`` and publish a ``changed`` event to their open pages.
+
+    ``user_ids`` is consumed in chunks of ``EYT_NOTIFY_BATCH_SIZE`` (each chunk invalidated, then told), so a lazy
+    iterable of any length (a fan-out's recipients read with a server-side cursor) never sits in memory at once.
+    """
     from eyt_notify.live import get_broker
 
     broker = get_broker()
-    if broker is None:
-        return
-    from eyt_notify.serializers import serialize
+    payload: dict[str, Any] = {}
+    if broker is not None:
+        from eyt_notify.serializers import serialize
 
-    payload: dict[str, Any] = {
-        "reason": reason,
-        "ids": sorted(ids) if ids is not None else None,
-        "notification": serialize(notification) if notification is not None else None,
-    }
-    try:
-        broker.publish(user_ids, "changed", payload)
-    except Exception:  # the change is committed; a broker outage must not fail the caller (pages poll on error)
-        logger.exception("Could not publish a %r event to %d users.", reason, len(user_ids))
+        payload = {
+            "reason": reason,
+            "ids": sorted(ids) if ids is not None else None,
+            "notification": serialize(notification) if notification is not None else None,
+        }
+    users = iter(user_ids)
+    while chunk := list(islice(users, settings.EYT_NOTIFY_BATCH_SIZE)):
+        counts.invalidate(chunk)  # before the event: a page that refetches on it must not read the old count
+        if broker is None:
+            continue
+        try:
+            broker.publish(chunk, "changed", payload)
+        except Exception:  # the change is committed; a broker outage must not fail the caller (pages poll on error)
+            logger.exception("Could not publish a %r event; the remaining pages of this change poll.", reason)
+            broker = None  # keep invalidating the rest, stop trying the broker
 
 
 def changed_on_commit(

@@ -73,9 +73,10 @@ def notify(
         else:
             queryset = _as_queryset(recipients, user_model)
             if queryset is not None:
-                result, recipient_ids = _notify_queryset(queryset, ntype, rules, row, using)
+                result, span = _notify_queryset(queryset, ntype, rules, row, using)
             else:
-                result, recipient_ids = _notify_iterable(recipients, user_model, ntype, rules, row, using)
+                result, span = _notify_iterable(recipients, user_model, ntype, rules, row, using)
+            recipient_ids = _created_for(span, row, using)
         if result.created:
             transaction.on_commit(lambda: _announce(ntype, result, recipient_ids), using=using)
         if result.deliveries:
@@ -201,20 +202,21 @@ def _notify_queryset(
     rules: Sequence[ChannelRule],
     row: dict[str, Any],
     using: str,
-) -> tuple[NotifyResult, Iterable[Any]]:
+) -> tuple[NotifyResult, _Span]:
     recipient_ids = queryset.values_list("pk", flat=True)
     connection = connections[using]
     if connection.vendor == "postgresql":
         source, params = recipient_ids.query.get_compiler(using=using).as_sql()
-        created, deliveries = sql.insert_select(connection, source, params, ntype, rules, row)
-        return NotifyResult(created, deliveries), recipient_ids
-    created = deliveries = 0
+        inserted = sql.insert_select(connection, source, params, ntype, rules, row)
+        return NotifyResult(inserted.created, inserted.deliveries), _Span().add(inserted)
+    span, created, deliveries = _Span(), 0, 0
     for chunk in _chunks(
         recipient_ids.iterator(chunk_size=settings.EYT_NOTIFY_BATCH_SIZE), settings.EYT_NOTIFY_BATCH_SIZE
     ):
-        made, sent = _insert_chunk(chunk, ntype, rules, row, using)
-        created, deliveries = created + made, deliveries + sent
-    return NotifyResult(created, deliveries), recipient_ids
+        inserted = _insert_chunk(chunk, ntype, rules, row, using)
+        span.add(inserted)
+        created, deliveries = created + inserted.created, deliveries + inserted.deliveries
+    return NotifyResult(created, deliveries), span
 
 
 def _notify_iterable(
@@ -224,27 +226,26 @@ def _notify_iterable(
     rules: Sequence[ChannelRule],
     row: dict[str, Any],
     using: str,
-) -> tuple[NotifyResult, list[Any]]:
-    all_ids: list[Any] = []
-    created = deliveries = 0
+) -> tuple[NotifyResult, _Span]:
+    span, created, deliveries = _Span(), 0, 0
     connection = connections[using]
     for users in _chunks(iter(recipients), settings.EYT_NOTIFY_BATCH_SIZE):
         for user in users:
             if not isinstance(user, user_model):
                 raise TypeError(f"notify() recipients must be {user_model.__name__} objects, got {user!r}.")
         ids = list(dict.fromkeys(user.pk for user in users))
-        all_ids.extend(ids)
         if connection.vendor == "postgresql":
-            made, sent = sql.insert_ids(connection, ids, ntype, rules, row)
+            inserted = sql.insert_ids(connection, ids, ntype, rules, row)
         else:
-            made, sent = _insert_chunk(ids, ntype, rules, row, using)
-        created, deliveries = created + made, deliveries + sent
-    return NotifyResult(created, deliveries), all_ids
+            inserted = _insert_chunk(ids, ntype, rules, row, using)
+        span.add(inserted)
+        created, deliveries = created + inserted.created, deliveries + inserted.deliveries
+    return NotifyResult(created, deliveries), span
 
 
 def _insert_chunk(
     recipient_ids: list[Any], ntype: NotificationType, rules: Sequence[ChannelRule], row: dict[str, Any], using: str
-) -> tuple[int, int]:
+) -> sql.Inserted:
     """The portable path: one INSERT of notifications and one of deliveries per chunk."""
     key = row["idempotency_key"]
     if key is not None:
@@ -264,7 +265,8 @@ def _insert_chunk(
             enabled = resolve(rules, overrides.get(notification.recipient_id, {}))
             deliveries.extend(_deliveries(notification.pk, enabled, row["created_at"]))
         Delivery.objects.using(using).bulk_create(deliveries)
-    return len(notifications), len(deliveries)
+    ids = [notification.pk for notification in notifications if notification.pk is not None]
+    return sql.Inserted(len(notifications), len(deliveries), min(ids, default=None), max(ids, default=None))
 
 
 def _deliveries(notification_id: int, channels: Iterable[str], now: dt.datetime) -> list[Delivery]:
@@ -274,6 +276,42 @@ def _deliveries(notification_id: int, channels: Iterable[str], now: dt.datetime)
 def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
     while chunk := list(islice(items, size)):
         yield chunk
+
+
+class _Span:
+    """The lowest and highest id of the notifications a fan-out created: two numbers, whatever the recipients."""
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        self.last: int | None = None
+        #: Rows were created but the database did not return their ids (no ``RETURNING`` from bulk inserts).
+        self.unbounded = False
+
+    def add(self, inserted: sql.Inserted) -> _Span:
+        first, last = inserted.first_id, inserted.last_id
+        if first is not None and last is not None:
+            self.first = first if self.first is None else min(self.first, first)
+            self.last = last if self.last is None else max(self.last, last)
+        elif inserted.created:
+            self.unbounded = True
+        return self
+
+
+def _created_for(span: _Span, row: dict[str, Any], using: str) -> Iterable[Any]:
+    """The recipients of the notifications just created, as a lazy query read after commit (in chunks).
+
+    Not the recipients' own query run again: after commit it may select other users (a queryset that excludes
+    users already notified selects none), and it could be expensive. The id range may hold other writers' rows too
+    (ids are not contiguous under concurrency); the same timestamp and type leave only this fan-out's.
+    """
+    created = Notification.objects.using(using).filter(
+        created_at=row["created_at"], notification_type=row["notification_type"]
+    )
+    if not span.unbounded:  # else no ids came back: the timestamp and type alone (slower, still bounded memory)
+        if span.first is None:
+            return []
+        created = created.filter(pk__range=(span.first, span.last))
+    return created.order_by().values_list("recipient_id", flat=True)
 
 
 def _announce(ntype: NotificationType, result: NotifyResult, recipient_ids: Iterable[Any]) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.signals import setting_changed
+from django.db.models import QuerySet
 from django.dispatch import receiver
 
+from eyt_notify.conf import settings
 from eyt_notify.signals import notification_created
 
 
@@ -33,8 +35,10 @@ def announce_created(*, recipient_ids: Any, notification: Any = None, **kwargs: 
 
     if notification is not None:
         changed([notification.recipient_id], CREATED, ids=[notification.pk], notification=notification)
+    elif isinstance(recipient_ids, QuerySet):  # a fan-out: read in chunks (a server-side cursor on PostgreSQL)
+        changed(recipient_ids.iterator(chunk_size=settings.EYT_NOTIFY_BATCH_SIZE), CREATED)
     else:
-        changed(recipient_ids.iterator() if hasattr(recipient_ids, "iterator") else recipient_ids, CREATED)
+        changed(recipient_ids, CREATED)
 
 
 def forget_user_auth(*, instance: Any, **kwargs: Any) -> None:

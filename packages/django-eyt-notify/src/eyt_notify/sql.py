@@ -8,7 +8,7 @@ with two left joins. Constants are bound once as parameters, cast to their colum
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.contrib.auth import get_user_model
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -20,7 +20,16 @@ from eyt_notify.types import NotificationType
 if TYPE_CHECKING:
     from django.db.models import Field
 
-__all__ = ["insert_ids", "insert_select"]
+__all__ = ["Inserted", "insert_ids", "insert_select"]
+
+
+class Inserted(NamedTuple):
+    """What one fan-out statement wrote: counts, and the lowest and highest id of the new notifications."""
+
+    created: int
+    deliveries: int
+    first_id: int | None
+    last_id: int | None
 
 
 def insert_ids(
@@ -29,7 +38,7 @@ def insert_ids(
     ntype: NotificationType,
     rules: Sequence[ChannelRule],
     row: dict[str, Any],
-) -> tuple[int, int]:
+) -> Inserted:
     """Fan out to a list of primary keys, passed as one array parameter."""
     pk_type = get_user_model()._meta.pk.db_type(connection)
     return insert_select(connection, f"SELECT unnest(CAST(%s AS {pk_type}[]))", [list(ids)], ntype, rules, row)
@@ -42,21 +51,24 @@ def insert_select(
     ntype: NotificationType,
     rules: Sequence[ChannelRule],
     row: dict[str, Any],
-) -> tuple[int, int]:
-    """Fan out to the users whose primary keys ``source`` selects; returns (notifications, deliveries) created."""
+) -> Inserted:
+    """Fan out to the users whose primary keys ``source`` selects; returns what was created.
+
+    The id range of the new notifications comes back with the counts (aggregated in the database, never a row per
+    recipient), so the recipients can be walked in chunks after commit.
+    """
     insert, params = _notifications(connection, source, source_params, row)
     with connection.cursor() as cursor:
         if not rules:
-            cursor.execute(insert, params)
-            return cursor.rowcount, 0
-        deliveries, delivery_params = _deliveries(connection, ntype, rules, row["created_at"])
-        cursor.execute(
-            f"WITH ins AS ({insert} RETURNING id, recipient_id), dl AS ({deliveries} RETURNING 1) "
-            "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM dl)",
-            [*params, *delivery_params],
-        )
-        created, delivered = cursor.fetchone()
-        return created, delivered
+            cursor.execute(f"WITH ins AS ({insert} RETURNING id) SELECT count(*), 0, min(id), max(id) FROM ins", params)
+        else:
+            deliveries, delivery_params = _deliveries(connection, ntype, rules, row["created_at"])
+            cursor.execute(
+                f"WITH ins AS ({insert} RETURNING id, recipient_id), dl AS ({deliveries} RETURNING 1) "
+                "SELECT count(*), (SELECT count(*) FROM dl), min(id), max(id) FROM ins",
+                [*params, *delivery_params],
+            )
+        return Inserted(*cursor.fetchone())
 
 
 def _notifications(

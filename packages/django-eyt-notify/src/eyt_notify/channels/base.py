@@ -2,12 +2,14 @@
 
 A backend gets a claimed ``Delivery``; ``deliver()`` finds the recipient's address, renders the message in the
 recipient's language and calls ``send()``. It returns the provider's message id, or raises ``DeliveryError``
-(retried with backoff), ``PermanentDeliveryError`` (dead at once) or ``NoAddress`` (skipped).
+(retried with backoff), ``PermanentDeliveryError`` (dead at once) or ``NoAddress`` (skipped). The worker goes
+through ``batch()``, which a backend may override to share a connection between the deliveries of a batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -63,11 +65,25 @@ class BaseChannel:
 
     def deliver(self, delivery: Delivery) -> str:
         """Send one delivery; returns the provider's message id (may be empty)."""
+        address, message = self.prepare(delivery)
+        return self.send(address, message, delivery)
+
+    def prepare(self, delivery: Delivery) -> tuple[Any, Message]:
+        """The recipient's address (``NoAddress`` if none) and the message rendered for them."""
         notification = delivery.notification
         user = notification.recipient
         address = self.get_address(user, notification)
-        message = self.render(notification, user)
-        return self.send(address, message, delivery)
+        return address, self.render(notification, user)
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[Delivery], str]]:
+        """A function that delivers one delivery, like ``deliver()``, for several sent in a row.
+
+        The worker sends each claimed batch of a channel through one ``batch()``. Backends that hold a connection
+        override it to open the connection once per batch (email keeps one SMTP session); each delivery still
+        returns or raises on its own, so one failure never decides another's outcome.
+        """
+        yield self.deliver
 
     def render(self, notification: Notification, user: AbstractBaseUser) -> Message:
         adapter = get_adapter()
