@@ -1,18 +1,26 @@
 """The unread-count endpoint under concurrent load: django-eyt-notify against django-notifications-community.
 
     python benchmarks/notify_center/run.py                    # 1,000,000 notifications over 100,000 users
+    python benchmarks/notify_center/run.py --reuse --duration 8
     python benchmarks/notify_center/run.py --duration 5 --users 10000 --notifications 100000
 
-Both apps get the same rows (one ``INSERT ... SELECT generate_series`` each, a third of them unread), are served by
-the same uvicorn (2 worker processes) with the same sessions (``cached_db``) and cache (Redis), and are loaded by wrk
-at 2 and 16 connections, each request as one of ``--sessions`` logged-in users. Queries per request are counted
-in-process on warm caches. The database named by BENCH_DATABASE_URL
-(default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created.
+Both apps get the same rows (one ``INSERT ... SELECT generate_series`` each, a third of them unread) and are served
+by the same server process, with the same settings, sessions and cache: gunicorn (2 sync workers, one connection per
+request) and uvicorn (2 worker processes, keep-alive), one after the other. Sessions are read from the cache for both
+sides (``cached_db`` by default: Redis, the database only on a miss). wrk loads each endpoint at 2 and 16
+connections, each request as one of ``--sessions`` logged-in users, and every response is checked: a run with any
+answer that is not a 200 with ``{"unread_count": <n>}`` (or with socket errors) aborts the benchmark instead of
+printing a figure. Before the load, one request per side and user through the server must answer that user's count
+in the database. Queries per request are counted in-process on warm caches. The database named by
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
+(kept with ``--reuse``); only this benchmark's keys are removed from Redis (REDIS_URL).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import re
 import shutil
@@ -26,10 +34,27 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center")
+OURS, THEIRS = "django-eyt-notify", "notifications-community"
 ENDPOINTS = {
-    "django-eyt-notify": "/notifications/unread-count/",
-    "notifications-community": "/inbox/notifications/api/unread_count/",
+    OURS: "/notifications/unread-count/",
+    THEIRS: "/inbox/notifications/api/unread_count/",
 }
+#: The unread rows each side's endpoint counts, for the check of the answers.
+EXPECTED_SQL = {
+    OURS: "SELECT count(*) FROM eyt_notify_notification WHERE recipient_id = %s AND read_at IS NULL"
+    " AND (expires_at IS NULL OR expires_at > now())",
+    THEIRS: "SELECT count(*) FROM notifications_notification WHERE recipient_id = %s AND unread",
+}
+SESSION_ENGINES = {
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cache": "django.contrib.sessions.backends.cache",
+    "db": "django.contrib.sessions.backends.db",  # the issue's baseline: a session query per request
+}
+SERVERS = ("gunicorn", "uvicorn")
+
+
+class BenchmarkError(RuntimeError):
+    """A run that did not measure what it claims (failed requests, wrong answers): no figure is printed."""
 
 
 def recreate_database() -> None:
@@ -50,6 +75,17 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def clear_cache() -> None:
+    """Remove this benchmark's keys (its KEY_PREFIX) only: ``cache.clear()`` would empty a Redis others share."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
 
 
 def generate(users: int, notifications: int) -> None:
@@ -83,22 +119,50 @@ def generate(users: int, notifications: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def make_sessions(count: int, users: int, path: Path) -> list[str]:
-    """Logged-in sessions of ``count`` users spread over the table, written one id a line for wrk."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.cached_db import SessionStore
+def make_sessions(count: int, users: int, path: Path) -> dict[str, int]:
+    """Logged-in sessions of ``count`` users spread over the table (session key: user id), one key a line for wrk.
 
+    Made with the session engine of the settings, the one the server reads them with.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     step = max(1, users // count)
-    keys = []
-    for user in get_user_model().objects.filter(pk__in=range(1, users + 1, step))[:count]:
-        session = SessionStore()
+    sessions = {}
+    for user in get_user_model().objects.filter(pk__in=range(1, users + 1, step)).order_by("pk")[:count]:
+        session = store()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
-        keys.append(session.session_key)
-    path.write_text("\n".join(keys) + "\n")
-    return keys
+        sessions[session.session_key] = user.pk
+    if not sessions:
+        raise BenchmarkError("no users to log in: run without --reuse to build the data")
+    path.write_text("\n".join(sessions) + "\n")
+    return sessions
+
+
+def expected_count(side: str, user_id: int) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(EXPECTED_SQL[side], [user_id])
+        return int(cursor.fetchone()[0])
+
+
+def expected_counts(sessions: dict[str, int]) -> dict[str, set[int]]:
+    """The counts each side may answer to the load: those of the logged-in users, none of them 0."""
+    result = {side: {expected_count(side, user_id) for user_id in sessions.values()} for side in ENDPOINTS}
+    for side, counts in result.items():
+        if 0 in counts:
+            raise BenchmarkError(
+                f"{side}: a logged-in user has no unread notification, and 0 is what notifications-community answers"
+                " to a request that is not logged in: use more notifications per user"
+            )
+    return result
 
 
 def warm(session_keys: list[str]) -> None:
@@ -108,8 +172,10 @@ def warm(session_keys: list[str]) -> None:
     for key in session_keys:
         client = Client()
         client.cookies["sessionid"] = key
-        for path in ENDPOINTS.values():
-            assert client.get(path).status_code == 200
+        for side, path in ENDPOINTS.items():
+            response = client.get(path)
+            if response.status_code != 200:
+                raise BenchmarkError(f"{side}: {path} answered {response.status_code} in-process: {response.content!r}")
 
 
 def queries_per_request(session_keys: list[str]) -> dict[str, float]:
@@ -119,17 +185,63 @@ def queries_per_request(session_keys: list[str]) -> dict[str, float]:
     from django.test.utils import CaptureQueriesContext
 
     result = {}
+    sample = session_keys[:20]
     for side, path in ENDPOINTS.items():
         total = 0
-        for key in session_keys[:20]:
+        for key in sample:
             client = Client()
             client.cookies["sessionid"] = key
-            assert client.get(path).status_code == 200  # warms the caches
+            client.get(path)  # warms the caches
             with CaptureQueriesContext(connection) as captured:
-                assert client.get(path).status_code == 200
+                response = client.get(path)
+            if response.status_code != 200:
+                raise BenchmarkError(f"{side}: {path} answered {response.status_code} in-process")
             total += len(captured.captured_queries)
-        result[side] = total / min(20, len(session_keys))
+        result[side] = total / len(sample)
     return result
+
+
+def get(
+    port: int, path: str, session_key: str, connection: http.client.HTTPConnection | None = None
+) -> tuple[int, bytes]:
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Cookie": f"sessionid={session_key}"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            connection.close()
+
+
+def check_answers(port: int, sessions: dict[str, int], users: int = 3) -> None:
+    """Through the server: each side answers 200 and the user's own count in the database, for a few users."""
+    for key, user_id in list(sessions.items())[:users]:
+        for side, path in ENDPOINTS.items():
+            status, body = get(port, path, key)
+            expected = {"unread_count": expected_count(side, user_id)}
+            if status != 200 or json.loads(body) != expected:
+                raise BenchmarkError(f"{side}: {path} as user {user_id} answered {status} {body!r}, not {expected}")
+
+
+def check_keep_alive(port: int, session_key: str) -> None:
+    """Requests on one keep-alive connection must not stall on Nagle + delayed ACK (~40 ms each on Linux)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        times = []
+        for _ in range(10):
+            started = time.perf_counter()
+            status, _body = get(port, ENDPOINTS[OURS], session_key, connection)
+            times.append(time.perf_counter() - started)
+            if status != 200:
+                raise BenchmarkError(f"the keep-alive check answered {status}")
+    finally:
+        connection.close()
+    if min(times[1:]) > 0.030:
+        raise BenchmarkError(
+            f"every keep-alive request takes {min(times[1:]) * 1000:.0f} ms or more: TCP_NODELAY is off on the server"
+        )
 
 
 def free_port() -> int:
@@ -138,44 +250,70 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    """uvicorn with 2 worker processes (keep-alive; gunicorn's sync workers close every connection)."""
-    import urllib.error
-    import urllib.request
-
-    env = {**os.environ, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": "bench_settings"}
-    process = subprocess.Popen(
-        [
+def server_command(server: str, port: int, workers: int) -> list[str]:
+    if server == "gunicorn":
+        # Sync workers: one request per connection (gunicorn sets TCP_NODELAY on its listener).
+        return [
             sys.executable,
             "-m",
-            "uvicorn",
-            "bench_asgi:application",
+            "gunicorn",
+            "bench_wsgi:application",
             "--workers",
-            "2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "--no-access-log",
-        ],
-        cwd=HERE,
-        env=env,
-    )
-    for _ in range(600):
+        ]
+    # bench_uvicorn: uvicorn with TCP_NODELAY on the listener, which ``uvicorn --workers`` leaves off.
+    return [
+        sys.executable,
+        "bench_uvicorn.py",
+        "bench_asgi:application",
+        "--workers",
+        str(workers),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def start_server(server: str, port: int, workers: int, session_key: str) -> subprocess.Popen[bytes]:
+    """Start the server and wait until it answers a logged-in request with a 200."""
+    env = {**os.environ, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": "bench_settings"}
+    process = subprocess.Popen(server_command(server, port, workers), cwd=HERE, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchmarkError(f"{server} exited with {process.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{ENDPOINTS['django-eyt-notify']}", timeout=5)
-        except urllib.error.HTTPError:
-            return process  # 401 without a session: a worker is answering
+            status, body = get(port, ENDPOINTS[OURS], session_key)
         except OSError:
             time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("uvicorn did not start")
+            continue
+        if status == 200:
+            return process
+        stop_server(process)
+        raise BenchmarkError(f"{server} answered a logged-in request with {status}: {body[:200]!r}")
+    stop_server(process)
+    raise BenchmarkError(f"{server} did not start")
 
 
-def wrk(url: str, connections: int, duration: int, sessions_file: Path) -> tuple[float, float, int]:
-    """Requests per second, p99 latency (ms) and timeouts of one wrk run; a non-2xx answer aborts the benchmark."""
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wrk(url: str, connections: int, duration: int, sessions_file: Path, expected: set[int]) -> dict[str, float]:
+    """Requests/s, p50 and p99 (ms), timeouts and requests of one wrk run; any failed or wrong answer raises."""
     done = subprocess.run(
         [
             "wrk",
@@ -192,16 +330,103 @@ def wrk(url: str, connections: int, duration: int, sessions_file: Path) -> tuple
         ],
         capture_output=True,
         text=True,
-        check=True,
-        env={**os.environ, "SESSIONS": str(sessions_file)},
+        env={**os.environ, "SESSIONS": str(sessions_file), "EXPECTED": ",".join(map(str, sorted(expected)))},
     )
-    if "Non-2xx" in done.stdout:
-        raise RuntimeError(f"wrk saw failed requests:\n{done.stdout}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", done.stdout).groups()  # type: ignore[union-attr]
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    timeouts = re.search(r"timeout (\d+)", done.stdout)
-    return rps, p99, int(timeouts.group(1)) if timeouts else 0
+    out = done.stdout
+    checked = re.search(r"checked: (\d+) good, (\d+) bad of (\d+) responses", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = re.search(r"(\d+) requests in", out)
+    problems = []
+    if done.returncode != 0 or checked is None or requests is None:
+        problems.append(f"wrk exited with {done.returncode}")
+    else:
+        good, bad, total = map(int, checked.groups())
+        if bad or good != total or total != int(requests.group(1)) or total == 0:
+            problems.append(f"{bad} of {total} responses were not a 200 with one of the counts {sorted(expected)}")
+    if "Non-2xx" in out:
+        problems.append("wrk counted non-2xx/3xx responses")
+    if errors is not None and any(int(n) for n in errors.groups()[:3]):
+        problems.append("socket errors")
+    if problems:
+        raise BenchmarkError(f"{url} at {connections} connections: {'; '.join(problems)}\n{out}{done.stderr}")
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "timeouts": int(errors.group(4)) if errors else 0,
+        "requests": int(requests.group(1)),  # type: ignore[union-attr]
+    }
+
+
+def measure(
+    server: str, args: argparse.Namespace, sessions: dict[str, int], sessions_file: Path, expected: dict[str, set[int]]
+) -> list[tuple[int, dict[str, dict[str, float]]]]:
+    port = free_port()
+    first = next(iter(sessions))
+    process = start_server(server, port, args.workers, first)
+    try:
+        check_answers(port, sessions)
+        if server == "uvicorn":
+            check_keep_alive(port, first)
+        results = []
+        for connections in args.connections:
+            measured = {}
+            for side, path in ENDPOINTS.items():
+                url = f"http://127.0.0.1:{port}{path}"
+                wrk(url, connections, 2, sessions_file, expected[side])  # warm-up: caches, connections, workers
+                measured[side] = wrk(url, connections, args.duration, sessions_file, expected[side])
+            results.append((connections, measured))
+        check_answers(port, sessions)
+    finally:
+        stop_server(process)
+    return results
+
+
+def report(
+    server: str, workers: int, results: list[tuple[int, dict[str, dict[str, float]]]], queries: dict[str, float]
+) -> None:
+    from django.conf import settings
+
+    headers = ("endpoint", "connections", "requests/s", "p50", "p99", "timeouts", "queries/request")
+    rows = []
+    for connections, measured in results:
+        for side, m in measured.items():
+            rows.append(
+                (
+                    side,
+                    connections,
+                    f"{m['rps']:,.0f}",
+                    f"{m['p50']:.2f} ms",
+                    f"{m['p99']:.2f} ms",
+                    int(m["timeouts"]),
+                    f"{queries[side]:g}",
+                )
+            )
+        rows.append(("  ratio", connections, f"{measured[OURS]['rps'] / measured[THEIRS]['rps']:.1f}x", "", "", "", ""))
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    kind = "sync workers, a connection per request" if server == "gunicorn" else "worker processes, keep-alive"
+    source = "PostgreSQL" if settings.SESSION_ENGINE.endswith(".db") else "Redis"
+    print(
+        f"\nunread count through {server} ({workers} {kind}), wrk; both sides in the same server with the same "
+        f"sessions ({settings.SESSION_ENGINE}, read from {source}) and cache (Redis); every response checked"
+    )
+    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    at_2 = dict(results).get(2)
+    if at_2 is not None:
+        ratio = at_2[OURS]["rps"] / at_2[THEIRS]["rps"]
+        goals = {
+            f"{ratio:.1f}x >= 5x community at 2 connections": ratio >= 5,
+            f"{queries[OURS]:g} queries on a cache hit": queries[OURS] == 0,
+            f"p99 {at_2[OURS]['p99']:.2f} ms < 10 ms at 2 connections": at_2[OURS]["p99"] < 10,
+        }
+        print("goals: " + "; ".join(f"{text}: {'met' if ok else 'NOT met'}" for text, ok in goals.items()))
 
 
 def main() -> None:
@@ -211,17 +436,32 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200, help="logged-in users the load rotates through")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run (same sizes)")
+    parser.add_argument(
+        "--servers", default=",".join(SERVERS), help="comma-separated, of gunicorn and uvicorn (default: both)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each server")
+    parser.add_argument("--connections", default="2,16", help="comma-separated wrk connection counts")
+    parser.add_argument(
+        "--session-engine",
+        choices=sorted(SESSION_ENGINES),
+        default="cached_db",
+        help="for both sides alike (default cached_db: from Redis, the database only on a miss)",
+    )
     args = parser.parse_args()
+    servers = [s for s in args.servers.split(",") if s]
+    if not servers or set(servers) - set(SERVERS):
+        parser.error(f"--servers takes {' and '.join(SERVERS)}")
+    args.connections = [int(n) for n in args.connections.split(",")]
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install -y wrk")
+    os.environ["BENCH_SESSION_ENGINE"] = SESSION_ENGINES[args.session_engine]  # this process and the servers
 
     if not args.reuse:
         recreate_database()
     setup_django()
-    from django.core.cache import cache
     from django.core.management import call_command
 
-    cache.clear()
+    clear_cache()
     if not args.reuse:
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
@@ -230,34 +470,18 @@ def main() -> None:
             f"{args.notifications:,} notifications for each app over {args.users:,} users "
             f"in {time.perf_counter() - started:.1f} s"
         )
-    with tempfile.TemporaryDirectory() as folder:
-        sessions_file = Path(folder) / "sessions.txt"
-        keys = make_sessions(args.sessions, args.users, sessions_file)
-        warm(keys)
-        queries = queries_per_request(keys)
-        port = free_port()
-        server = start_server(port)
-        try:
-            rows = []
-            for connections in (2, 16):
-                measured = {}
-                for side, path in ENDPOINTS.items():
-                    url = f"http://127.0.0.1:{port}{path}"
-                    wrk(url, connections, 2, sessions_file)  # warm-up: caches, connections, workers
-                    measured[side] = wrk(url, connections, args.duration, sessions_file)
-                ours, theirs = measured["django-eyt-notify"], measured["notifications-community"]
-                for side, (rps, p99, timeouts) in measured.items():
-                    rows.append((side, connections, f"{rps:,.0f}", f"{p99:.2f} ms", timeouts, f"{queries[side]:g}"))
-                rows.append(("  ratio", connections, f"{ours[0] / theirs[0]:.1f}x", "", "", ""))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    headers = ("endpoint", "connections", "requests/s", "p99", "timeouts", "queries/request")
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    print("\nunread count through uvicorn (2 workers), wrk, cached_db sessions, Redis cache")
-    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
-    for row in rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sessions_file = Path(folder) / "sessions.txt"
+            sessions = make_sessions(args.sessions, args.users, sessions_file)
+            expected = expected_counts(sessions)
+            warm(list(sessions))
+            queries = queries_per_request(list(sessions))
+            results = {server: measure(server, args, sessions, sessions_file, expected) for server in servers}
+    except BenchmarkError as error:
+        sys.exit(f"BENCHMARK FAILED, no figures: {error}")
+    for server, measured in results.items():
+        report(server, args.workers, measured, queries)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from eyt_notify.conf import settings
 
-__all__ = ["UnreadCount", "invalidate", "invalidate_on_commit", "unread_count"]
+__all__ = ["UnreadCount", "cache_keys", "invalidate", "invalidate_on_commit", "unread_count"]
 
 _CHUNK = 1000
 #: Versions outlive counts; a version that expires anyway only costs one recomputation.
@@ -50,17 +50,23 @@ def _keys(user_id: Any) -> tuple[str, str]:
     return f"eyt_notify:unread:{user_id}", f"eyt_notify:unread-version:{user_id}"
 
 
-def unread_count(user_id: Any, *, fresh: bool = False) -> UnreadCount:
+def cache_keys(user_id: Any) -> tuple[str, str]:
+    """The cache keys of ``user_id``'s count, for a caller that reads them with its own ``get_many``."""
+    return _keys(user_id)
+
+
+def unread_count(user_id: Any, *, fresh: bool = False, cached: Mapping[str, Any] | None = None) -> UnreadCount:
     """The number of unread, unexpired notifications of ``user_id``: one cache read on a hit, one query on a miss.
 
     ``fresh=True`` counts in the database and caches nothing: right after a change inside a transaction that has
-    not committed yet (``ATOMIC_REQUESTS``), the cached count is about to be dropped.
+    not committed yet (``ATOMIC_REQUESTS``), the cached count is about to be dropped. ``cached`` is what the caller
+    just read of ``cache_keys(user_id)`` in the same ``EYT_NOTIFY_CACHE_ALIAS`` (no cache read of its own then).
     """
     if fresh:
         return UnreadCount(_count_from_database(user_id)[0], "fresh")
     cache = _cache()
     count_key, version_key = _keys(user_id)
-    found = cache.get_many([count_key, version_key])
+    found = cached if cached is not None else cache.get_many([count_key, version_key])
     version, entry = found.get(version_key), found.get(count_key)
     if version is not None and isinstance(entry, tuple) and entry[0] == version:
         return UnreadCount(entry[1], version)
