@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -25,7 +24,6 @@ __all__ = ["build_row", "record", "write"]
 
 logger = logging.getLogger("eyt_audit")
 
-_savepoints = itertools.count(1)
 ACTION_PATTERN = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 OUTCOMES = frozenset(AuditEntry.Outcome.values)
 
@@ -125,12 +123,22 @@ def write(rows: Sequence[Mapping[str, Any]], using: str) -> list[AuditEntry]:
 
 def _append_in_savepoint(rows: Sequence[Mapping[str, Any]], using: str) -> list[AuditEntry]:
     connection = connections[using]
-    savepoint = f"eyt_audit_{next(_savepoints)}"
+    savepoint = _savepoint_name(connection)
     try:
         return ledger.append(rows, using, savepoint=savepoint)
     except Exception:
         connection.savepoint_rollback(savepoint)
         raise
+
+
+def _savepoint_name(connection: Any) -> str:
+    """A name unique within the transaction (rolling back to it must never reach an earlier one), and the same from
+    one transaction to the next: the statement that carries it is then parsed once, not on every append."""
+    outer = id(connection.atomic_blocks[0]) if connection.atomic_blocks else 0
+    last_outer, count = getattr(connection, "_eyt_audit_savepoints", (None, 0))
+    count = count + 1 if last_outer == outer else 1
+    connection._eyt_audit_savepoints = (outer, count)
+    return f"eyt_audit_{count}"
 
 
 def _failed(rows: Sequence[Mapping[str, Any]], error: Exception) -> None:
