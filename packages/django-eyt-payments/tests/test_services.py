@@ -2,7 +2,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.signals import post_save
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from eyt_payments import signals
@@ -249,6 +253,37 @@ class RepeatPurchases(DefaultPaymentsAdapter):
         return True
 
 
+class Crash(BaseException):
+    """The process dies here (no ``except Exception`` catches it; only what was committed survives)."""
+
+
+def crash(*args, **kwargs):
+    raise Crash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_after_the_provider_accepted_then_a_retry_yields_exactly_one_intent(
+    service, gateway, user, tournament, monkeypatch
+):
+    """Why the pending row commits before the provider is called: after a crash between the provider's answer and
+    the row's update, the retry finds the row and repeats the call under its key instead of making a new intent."""
+    with monkeypatch.context() as patched:
+        patched.setattr(QuerySet, "update", crash)  # the write-back of the intent's id
+        with pytest.raises(Crash):
+            service.create_payment_intent(user, "10", "tournament_fee", reference=tournament)
+    connection.close()  # whatever was not committed is gone with the process
+    payment = Payment.objects.get()
+    assert (payment.status, payment.stripe_payment_intent_id) == (PaymentStatus.PENDING, None)
+    assert len(list(gateway.store.objects("payment_intent"))) == 1
+
+    retried, intent = service.create_payment_intent(user, "10", "tournament_fee", reference=tournament)
+
+    assert retried.pk == payment.pk
+    assert [call.idempotency_key for call in gateway.calls("create_intent")] == [payment.idempotency_key] * 2
+    assert [i["id"] for i in gateway.store.objects("payment_intent")] == [intent.id]
+    assert Payment.objects.get().stripe_payment_intent_id == intent.id
+
+
 def test_a_lost_answer_then_a_retry_yields_exactly_one_intent(service, gateway, user, tournament):
     gateway.fail_next("create_intent", after_accept=True)
     with pytest.raises(GatewayUnavailable) as caught:
@@ -463,6 +498,26 @@ def test_a_lost_refund_answer_then_a_retry_refunds_exactly_once(service, gateway
     assert Payment.objects.get().amount_refunded_minor == 400
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_after_the_provider_refunded_then_a_retry_refunds_exactly_once(service, gateway, user, monkeypatch):
+    """The refund's key is its ledger position, which only a committed refund moves: after a crash before the
+    commit the retry reuses the key, and the provider answers with the refund it already made."""
+    payment = paid(service, user, "10.00")
+    with monkeypatch.context() as patched:
+        patched.setattr(Refund, "save", crash)  # the ledger row, before the commit
+        with pytest.raises(Crash):
+            service.refund_payment(payment, "4.00")
+    connection.close()
+    assert not Refund.objects.exists()
+    assert len(list(gateway.store.objects("refund"))) == 1
+
+    refund = service.refund_payment(Payment.objects.get(pk=payment.pk), "4.00")
+
+    assert [c.idempotency_key for c in gateway.calls("create_refund")] == [refund.idempotency_key] * 2
+    assert [r["id"] for r in gateway.store.objects("refund")] == [refund.stripe_refund_id]
+    assert Payment.objects.get().amount_refunded_minor == 400
+
+
 def test_a_retry_with_another_amount_is_refused_by_the_provider(service, gateway, user):
     payment = paid(service, user, "10.00")
     gateway.fail_next("create_refund", after_accept=True)
@@ -555,3 +610,61 @@ def test_audit_is_a_no_op_without_eyt_audit(service, user):
     payment = paid(service, user)
     service.refund_payment(payment, "1")
     assert audit.record("refunded", payment) is None
+
+
+def _statements(captured):
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(control)]
+
+
+def test_creating_and_refunding_take_at_most_three_statements(service, user):
+    payment = paid(service, user, "10.00")  # the customer exists from here on
+
+    with CaptureQueriesContext(connection) as created:
+        service.create_payment_intent(user, "10", "coaching")
+    with CaptureQueriesContext(connection) as refunded:
+        service.refund_payment(payment, "1.00")
+
+    assert len(_statements(created)) == 3  # the customer, the pending row, its intent
+    assert len(_statements(refunded)) == 3  # the payment's lock, the ledger row, the payment
+
+
+def test_save_signal_receivers_see_the_payments_and_refunds_written(service, user):
+    seen = []
+
+    def receiver(sender, instance, created, update_fields, **kwargs):
+        seen.append((sender.__name__, created, sorted(update_fields or ())))
+
+    post_save.connect(receiver, sender=Payment)
+    post_save.connect(receiver, sender=Refund)
+    try:
+        payment, _ = service.create_payment_intent(user, "10", "coaching")
+        payment = paid(service, user)
+        seen.clear()
+        service.refund_payment(payment, "1")
+    finally:
+        post_save.disconnect(receiver, sender=Payment)
+        post_save.disconnect(receiver, sender=Refund)
+
+    assert seen == [
+        ("Refund", True, []),
+        ("Payment", False, ["amount_refunded_minor", "refund_count", "status", "updated_at"]),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_eyt_audit_the_intents_row_and_its_audit_entry_commit_together(service, user, monkeypatch):
+    from eyt_payments.integrations import audit
+
+    recorded = []
+
+    def record(action, payment, **kwargs):
+        stored = Payment.objects.get(pk=payment.pk)
+        recorded.append((action, connection.in_atomic_block, stored.stripe_payment_intent_id))
+
+    monkeypatch.setattr(audit, "is_enabled", lambda: True)
+    monkeypatch.setattr(audit, "record", record)
+    payment, intent = service.create_payment_intent(user, "10", "coaching")
+
+    assert recorded == [("intent_created", True, intent.id)]  # in the transaction that wrote the intent's id
+    assert not connection.in_atomic_block

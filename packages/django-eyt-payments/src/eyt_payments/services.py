@@ -256,13 +256,14 @@ class StripeService:
         new_status = state.payment_status_for_intent(intent.status)
         if state.PAYMENT.can_advance(payment.status, new_status):
             payment.advance(new_status)
-        Payment.objects.filter(pk=payment.pk).update(
-            stripe_payment_intent_id=intent.id,
-            livemode=intent.livemode,
-            status=payment.status,
-            updated_at=timezone.now(),
-        )
-        audit.record("intent_created", payment, actor=payment.user, metadata=self._audit_data(payment))
+        with audit.together():  # the entry commits with the change it records
+            Payment.objects.filter(pk=payment.pk).update(
+                stripe_payment_intent_id=intent.id,
+                livemode=intent.livemode,
+                status=payment.status,
+                updated_at=timezone.now(),
+            )
+            audit.record("intent_created", payment, actor=payment.user, metadata=self._audit_data(payment))
         if confirm:
             return self.confirm_payment(payment)
         return intent

@@ -4,12 +4,14 @@ line) otherwise."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from django.apps import apps
+from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -37,14 +39,29 @@ def record(
     audit_record(f"payments.{action}", target, actor=actor, metadata=dict(metadata or {}), outcome=outcome)
 
 
-def snapshot() -> dict[str, Any] | None:
+def together() -> AbstractContextManager[Any]:
+    """A transaction around a change and the ``record()`` of it, so the entry commits with the change (one commit
+    for both) or not at all; without eyt_audit there is nothing to record and the change commits on its own."""
+    return transaction.atomic() if is_enabled() else nullcontext()
+
+
+def snapshot(*, anonymous: bool = False) -> dict[str, Any] | None:
     """The current audit context (actor, client IP, request id, ...) as JSON-safe data to store with work done
-    later; ``None`` without eyt_audit or outside any context."""
+    later; ``None`` without eyt_audit or outside any context.
+
+    ``anonymous``: the request is a machine's (Stripe's webhook delivery), not a user's: its session and user,
+    which eyt_audit reads lazily, are not looked at (no session or user query, whatever cookie came along); an
+    actor bound explicitly (``audit_context(actor=...)``) is kept."""
     if not is_enabled():
         return None
-    from eyt_audit.context import snapshot as take
+    from eyt_audit import context
 
-    return take()
+    if not anonymous:
+        return context.snapshot()
+    current = context.current()
+    if current is None:
+        return None
+    return dataclasses.replace(current, request=None).as_dict()
 
 
 @contextmanager
