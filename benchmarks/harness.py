@@ -115,7 +115,7 @@ def other_venv(name: str, requirements: Sequence[str], python: str = sys.executa
     wanted = "\n".join(requirements)
     interpreter = folder / "bin" / "python"
     if not (marker.exists() and marker.read_text() == wanted):
-        subprocess.run(["uv", "venv", "-q", "--python", python, str(folder)], check=True)
+        subprocess.run(["uv", "venv", "-q", "--clear", "--python", python, str(folder)], check=True)  # rebuilt
         subprocess.run(["uv", "pip", "install", "-q", "--python", str(interpreter), *requirements], check=True)
         marker.write_text(wanted)
     return interpreter

@@ -1,4 +1,5 @@
-"""The Django project dj-stripe's benchmark gunicorn serves: dj-stripe 2.11 alone on PostgreSQL.
+"""The Django project dj-stripe's benchmark gunicorn serves: dj-stripe 2.11 on PostgreSQL, behind the same
+middleware stack as ours (``benchstack``, with django-eyt-audit installed from this repository).
 
 It runs in its own virtual environment (dj-stripe 2.11 pins stripe<16; see ``run.py``). The database URL comes from
 DATABASE_URL with the name replaced by BENCH_DB_NAME, Stripe's API from BENCH_STRIPE_API (localstripe, through
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+from benchstack import APPS, CONN_MAX_AGE, MIDDLEWARE
+
 _url = urlsplit(os.environ["DATABASE_URL"])
 
 SECRET_KEY = "bench"
@@ -19,8 +22,8 @@ ALLOWED_HOSTS = ["127.0.0.1"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "djstripe_urls"
-INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "djstripe"]
-MIDDLEWARE = ["benchcount.CountingMiddleware"]
+INSTALLED_APPS = [*APPS, "eyt_audit", "djstripe"]
+MIDDLEWARE = MIDDLEWARE
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
@@ -29,7 +32,7 @@ DATABASES = {
         "PASSWORD": _url.password or "",
         "HOST": _url.hostname or "127.0.0.1",
         "PORT": str(_url.port or 5432),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": CONN_MAX_AGE,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -39,5 +42,5 @@ STRIPE_API_HOST = os.environ["BENCH_STRIPE_API"]
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 # dj-stripe's migrations take minutes of CPU on this machine: the tables are made from the models instead
 # (``migrate --run-syncdb``, as pytest-django's --nomigrations does), the schema the migrations end in.
-MIGRATION_MODULES = {"auth": None, "contenttypes": None, "djstripe": None}
+MIGRATION_MODULES = dict.fromkeys(("auth", "contenttypes", "sessions", "eyt_audit", "djstripe"))
 SILENCED_SYSTEM_CHECKS = ["djstripe.W002"]  # STRIPE_API_HOST without DEBUG: on purpose, it is localstripe

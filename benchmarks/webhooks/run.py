@@ -1,23 +1,33 @@
 """Stripe webhooks side by side: django-eyt-payments and dj-stripe 2.11, same events, same server, one run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-        python benchmarks/webhooks/run.py [--events 600] [--rounds 10] [--ours-only]
+        python benchmarks/webhooks/run.py [--events 600] [--rounds 10] [--ours-only] [--tasks dummy|rq]
 
 Starts localstripe, creates one real payment intent per event there (pm_card_visa, confirmed; one customer per
 10 intents) and takes the ``payment_intent.succeeded`` events localstripe recorded. Both sides get the same
-deliveries: every event plus 20% duplicates, shuffled, signed with the same secret, sent by the same 4 concurrent
-senders (requests sessions, keep-alive) to gunicorn (2 gthread workers x 4 threads) on PostgreSQL, each side with
-its own throwaway database. Each server counts, per request, the SQL statements Django ran and the HTTP requests
-stripe-python sent (``benchcount``, returned as response headers), so the counts come from the measured requests.
+deliveries, driven identically by wrk (``deliveries.lua``, apt install wrk): every event plus 20% duplicates,
+shuffled, signed with the same secret before the clock starts (the load generator only writes bytes and parses
+answers, leaving the CPU to the server), sent by 4 concurrent senders; the first 50 are an unmeasured warm-up at
+the same concurrency. The server is gunicorn with 4 gthread workers x 1 thread, a worker holding one connection
+and closing it after its answer, so each delivery goes to a free worker (``GUNICORN``; ``--keep-alive`` for
+gunicorn's defaults, which place kept-alive connections on workers at random), on PostgreSQL, each side with its
+own throwaway database, the same middleware stack (``benchstack``: Django's default stack and django-eyt-audit's
+audit context, as a real host has them) and persistent database connections. Each server counts, per request,
+the SQL statements Django ran and the HTTP requests stripe-python sent (``benchcount``, returned as response
+headers), so the counts come from the measured requests; the CPU time of gunicorn's processes is read from /proc
+(per delivery, a figure that noise from other processes on the machine hardly moves).
 
-- ours (this interpreter: ``POST /payments/webhook/``): the request verifies and stores; the worker
+- ours (this interpreter: ``POST /payments/webhook/``): the request verifies, stores and, after commit,
+  enqueues the wake-up task. ``--tasks dummy`` (default): Django's DummyBackend, which only enqueues (in memory);
+  ``--tasks rq``: django-tasks-rq on Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15, emptied before
+  and after), the example platform's scale-out backend. Nothing processes those tasks during the run: the worker
   (``process_due``) then processes the stored events in this process.
 - dj-stripe 2.11 (``POST /stripe/webhook/<uuid>/``, default ``verify_signature`` validation): its own virtual
-  environment under .bench-venvs/ (it pins stripe<16), built by ``harness.other_venv``; Stripe's API is the same
-  localstripe (``STRIPE_API_HOST``). Its handler runs in the request and re-fetches from the API. Two set-up
-  shortcuts (``djstripe_setup.py``): its tables are made from its models (its migrations cost minutes of CPU
-  here), and its API key's owner Account row is made up front (dj-stripe fetches it once from ``/v1/account``,
-  which localstripe lacks).
+  environment under .bench-venvs/ (it pins stripe<16; django-eyt-audit from this repository for the same
+  middleware), built by ``harness.other_venv``; Stripe's API is the same localstripe (``STRIPE_API_HOST``). Its
+  handler runs in the request and re-fetches from the API. Two set-up shortcuts (``djstripe_setup.py``): its
+  tables are made from its models (its migrations cost minutes of CPU here), and its API key's owner Account row
+  is made up front (dj-stripe fetches it once from ``/v1/account``, which localstripe lacks).
 
 Then ``--rounds`` times 20 concurrent deliveries of one new event to each side: how many requests began
 processing the event (dj-stripe: passed ``Event.process``'s ``exists()`` check), how often its handler ran
@@ -33,6 +43,7 @@ import json
 import math
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -46,6 +57,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from tempfile import NamedTemporaryFile
 from typing import Any, cast
 
 import requests
@@ -55,14 +67,35 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from benchcount import MARK_HEADER_PREFIX, QUERIES_HEADER, STRIPE_HEADER  # noqa: E402
-from harness import ensure_postgres_database, other_venv, print_table, run_json  # noqa: E402
+from harness import ROOT, ensure_postgres_database, other_venv, print_table, run_json  # noqa: E402
 
 SECRET = "whsec_bench"
 API_KEY = "sk_test_eytbench0000000000000000000"
 DB_NAME = "eyt_webhooks_bench"
 DJSTRIPE_DB_NAME = "eyt_bench_djstripe"
-DJSTRIPE_REQUIREMENTS = ["dj-stripe==2.11.*", "Django>=5.2,<6.1", "psycopg[binary]>=3.3.4", "gunicorn>=23"]
-SENDERS = 4
+DJSTRIPE_REQUIREMENTS = [
+    "dj-stripe==2.11.*",
+    "Django>=5.2,<6.1",
+    "psycopg[binary]>=3.3.4",
+    "gunicorn>=23",
+    "-e",
+    str(ROOT / "packages" / "django-eyt-audit"),  # the same AuditContextMiddleware as ours (benchstack)
+]
+SENDERS = 4  # concurrent senders: wrk threads, one connection each at a time
+# The same server for both sides. A gthread worker accepts connections until it holds --worker-connections
+# (default 1000) and keeps them: 4 keep-alive senders landed on 2 workers at random, often 3 on one, whose
+# requests then took turns at that process's GIL (the p99) while the other idled. Here a worker holds one
+# connection and closes it after the answer (no keep-alive), so each delivery goes to a free worker, on a
+# connection of its own, as separate webhook deliveries arrive.
+GUNICORN = {"workers": SENDERS, "worker_class": "gthread", "threads": 1, "worker_connections": 1, "keep_alive": 0}
+# The concurrent rounds open 20 connections first, then post on them together: a server of their own.
+ROUNDS_GUNICORN = {"workers": 2, "worker_class": "gthread", "threads": 4, "worker_connections": 1000, "keep_alive": 30}
+WRK = "wrk"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+TASK_BACKENDS = {
+    "dummy": "Django's DummyBackend (enqueues in memory, runs nothing)",
+    "rq": f"django-tasks-rq on Redis ({REDIS_URL}; not consumed during the run)",
+}
 DUPLICATE_SHARE = 0.2
 WARMUP = 50
 INTENTS_PER_CUSTOMER = 10
@@ -72,7 +105,7 @@ WORKER_THREADS = 4
 
 @dataclass
 class Delivery:
-    """One POST of an event as the sender saw it, with the server's counts for that request."""
+    """One POST of an event as a Python sender saw it (the concurrent rounds), with the server's counts."""
 
     first: bool  # the first send of this event in the sequence (later ones are Stripe's duplicates)
     seconds: float
@@ -83,12 +116,63 @@ class Delivery:
 
 
 @dataclass
+class Kind:
+    """wrk's sums over the measured deliveries of one kind (first sends or duplicates)."""
+
+    answers: int
+    non_2xx: int
+    queries: int
+    stripe_requests: int
+    uncounted: int  # answers without the count headers
+
+    def mean(self, total: int) -> str:
+        return f"{total / self.answers:.2f}" if self.answers and not self.uncounted else "n/a"
+
+
+@dataclass
+class Load:
+    """What wrk measured over the deliveries after the warm-up."""
+
+    requests: int
+    wall: float  # seconds from the first request sent to the last answer received
+    p50: float  # seconds
+    p90: float
+    p99: float
+    max: float
+    errors: dict[str, int]  # wrk's socket errors and timeouts
+    first: Kind
+    duplicate: Kind
+    server_cpu: float = 0.0  # CPU seconds of gunicorn's processes meanwhile (the signing is done before)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.wall if self.wall else 0.0
+
+    @property
+    def non_2xx(self) -> int:
+        return self.first.non_2xx + self.duplicate.non_2xx + sum(self.errors.values())
+
+    def per_delivery(self, attribute: str) -> tuple[str, str, str]:
+        """Mean of a count over every delivery, first sends and duplicates."""
+        first, duplicate = self.first, self.duplicate
+        every = Kind(
+            first.answers + duplicate.answers,
+            0,
+            first.queries + duplicate.queries,
+            first.stripe_requests + duplicate.stripe_requests,
+            first.uncounted + duplicate.uncounted,
+        )
+        return tuple(  # type: ignore[return-value]
+            kind.mean(getattr(kind, attribute)) for kind in (every, first, duplicate)
+        )
+
+
+@dataclass
 class Side:
     """What one side's run measured."""
 
     name: str
-    deliveries: list[Delivery]  # the measured ones (after the warm-up)
-    wall: float  # seconds the measured deliveries took
+    load: Load  # the measured deliveries (after the warm-up)
     rounds: list[list[Delivery]] = field(default_factory=list)  # the concurrent rounds' deliveries
     started: list[int] = field(default_factory=list)  # per round: deliveries that began processing the event
     handler_runs: list[int] = field(default_factory=list)  # per round: runs of the event's handler
@@ -117,9 +201,33 @@ def recreate_database(name: str, *, drop_only: bool = False) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+@dataclass
+class Server:
+    """A running gunicorn: its base URL and master process."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds of the master and its workers so far (from /proc; 0.0 elsewhere)."""
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if pid == self.pid or int(fields[1]) == self.pid:  # fields[1]: the parent's pid
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+
 @contextmanager
-def gunicorn(python: Path | str, settings: str, env: dict[str, str]) -> Iterator[str]:
-    """gunicorn serving ``wsgi.py`` of this folder with ``settings``; yields its base URL."""
+def gunicorn(
+    python: Path | str, settings: str, env: dict[str, str], config: dict[str, Any] = GUNICORN
+) -> Iterator[Server]:
+    """gunicorn serving ``wsgi.py`` of this folder with ``settings``, ``config`` its workers."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -130,19 +238,26 @@ def gunicorn(python: Path | str, settings: str, env: dict[str, str]) -> Iterator
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(config["workers"]),
             "--worker-class",
-            "gthread",
+            str(config["worker_class"]),
             "--threads",
-            "4",
+            str(config["threads"]),
+            "--worker-connections",
+            str(config["worker_connections"]),
             "--keep-alive",
-            "30",
+            str(config["keep_alive"]),
             "--log-level",
             "warning",
             "--chdir",
             str(HERE),
         ],
-        env={**os.environ, **env, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": settings},
+        env={
+            **os.environ,
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+            "DJANGO_SETTINGS_MODULE": settings,
+        },
     )
     try:
         deadline = time.monotonic() + 30
@@ -153,16 +268,29 @@ def gunicorn(python: Path | str, settings: str, env: dict[str, str]) -> Iterator
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn ({settings}) did not start")
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", server.pid)
     finally:
         server.terminate()
         server.wait()
 
 
-def setup_django() -> None:
+def empty_queue() -> None:
+    """Deletes every RQ key in the benchmark's Redis database (``--tasks rq``): the wake-up jobs of a run."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter("rq:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def setup_django(tasks: str) -> None:
     import django
 
     os.environ["BENCH_DB_NAME"] = DB_NAME
+    os.environ["BENCH_TASKS"] = tasks
+    os.environ["BENCH_REDIS_URL"] = REDIS_URL
     os.environ["BENCH_WEBHOOK_SECRET"] = SECRET
     os.environ["BENCH_STRIPE_KEY"] = API_KEY
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite"
@@ -267,21 +395,58 @@ def post(session: requests.Session, url: str, body: bytes, first: bool) -> Deliv
     )
 
 
-def send_all(url: str, sequence: list[tuple[bytes, bool]]) -> tuple[list[Delivery], float]:
-    """The first WARMUP deliveries one by one (not measured), the rest from SENDERS threads; returns the rest."""
-    local = threading.local()
+def send_all(server: Server, url: str, sequence: list[tuple[bytes, bool]]) -> Load:
+    """The first WARMUP deliveries (not measured), then the rest, both by wrk; returns what wrk measured of the
+    rest, with the CPU seconds the server's processes spent meanwhile. The warm-up runs at the same concurrency,
+    so every worker thread the run uses has opened its database connection and loaded its code before."""
+    drive(url, sequence[:WARMUP])
+    cpu = server.cpu_seconds()
+    load = drive(url, sequence[WARMUP:])
+    load.server_cpu = server.cpu_seconds() - cpu
+    return load
 
-    def send(item: tuple[bytes, bool]) -> Delivery:
-        session = getattr(local, "session", None) or requests.Session()
-        local.session = session
-        return post(session, url, *item)
 
-    for item in sequence[:WARMUP]:  # connections, imports, plans
-        send(item)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(SENDERS) as pool:
-        measured = list(pool.map(send, sequence[WARMUP:]))
-    return measured, time.perf_counter() - started
+def drive(url: str, sequence: list[tuple[bytes, bool]]) -> Load:
+    """wrk sends ``sequence`` from SENDERS connections (``deliveries.lua``), each delivery once, signed now."""
+    with NamedTemporaryFile("wb", prefix="eyt-webhook-deliveries-", suffix=".txt") as file:
+        for body, first in sequence:
+            if b"\n" in body:
+                raise ValueError("a body with a line break (the deliveries file has one body per line)")
+            header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+            file.write(b"%d\n%s\n%s\n" % (first, header.encode(), body))
+        file.flush()
+        command = [WRK, f"-t{SENDERS}", f"-c{SENDERS}", "-d3600s", "--timeout", "30s", "-s", "deliveries.lua"]
+        wrk = subprocess.Popen(
+            [*command, url, "--", file.name, str(SENDERS)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE,
+        )
+        assert wrk.stdout is not None
+        done, result = 0, None
+        for line in wrk.stdout:  # wrk's main thread sleeps for -d: interrupt it once every thread is done
+            if line.startswith("eyt-thread-done"):
+                done += 1
+                if done == SENDERS:
+                    wrk.send_signal(signal.SIGINT)
+            elif line.startswith("eyt-result "):
+                result = json.loads(line[len("eyt-result ") :])
+        if wrk.wait() != 0 or result is None:
+            raise RuntimeError(f"wrk failed (exit code {wrk.returncode})")
+    firsts = sum(first for _, first in sequence)
+    if (result["requests"], result["first"]["answers"]) != (len(sequence), firsts):
+        raise RuntimeError(f"wrk answered {result['requests']} of {len(sequence)} deliveries ({firsts} first sends)")
+    return Load(
+        requests=result["requests"],
+        wall=result["wall_us"] / 1e6,
+        p50=result["p50_us"] / 1e6,
+        p90=result["p90_us"] / 1e6,
+        p99=result["p99_us"] / 1e6,
+        max=result["max_us"] / 1e6,
+        errors=result["errors"],
+        first=Kind(**result["first"]),
+        duplicate=Kind(**result["duplicate"]),
+    )
 
 
 def concurrent_round(url: str, body: bytes) -> list[Delivery]:
@@ -356,8 +521,9 @@ def process_concurrently(bodies: Sequence[bytes]) -> tuple[list[int], list[int]]
     return [runs[intent] for intent in intents], [transitions[intent] for intent in intents]
 
 
-def commit_floor(rounds: int = 200) -> float:
-    """Seconds of one bare psycopg INSERT ... ON CONFLICT DO NOTHING + COMMIT: the durable write every ack needs."""
+def commit_floor(rounds: int = 500) -> tuple[float, float]:
+    """Seconds (p50, p99) of one bare psycopg INSERT ... ON CONFLICT DO NOTHING in autocommit, one at a time: the
+    durable write every ack needs. Its p99 shows what the database and the machine add to the tail."""
     from django.db import connection
 
     connection.ensure_connection()
@@ -372,7 +538,13 @@ def commit_floor(rounds: int = 200) -> float:
             cursor.execute("INSERT INTO bench_floor VALUES (%s, %s) ON CONFLICT DO NOTHING", [f"f{i}", "x" * 900])
         raw.commit()
         samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered), math.ceil(len(ordered) * p / 100)) - 1)]
 
 
 # Sides -----------------------------------------------------------------------------------------------------------
@@ -382,12 +554,13 @@ def run_ours(api: str, sequence: list[tuple[bytes, bool]], singles: list[bytes])
     """Deliveries to our view, the worker over what they stored, then the concurrent rounds and their workers."""
     from eyt_payments.models import WebhookEvent
 
-    with gunicorn(sys.executable, "benchsite", {"BENCH_STRIPE_API": api}) as base:
-        measured, wall = send_all(f"{base}/payments/webhook/", sequence)
-        side = Side("django-eyt-payments", measured, wall)
-        side.stored = WebhookEvent.objects.count()
-        side.processing = process_all()
-        side.rounds = [concurrent_round(f"{base}/payments/webhook/", body) for body in singles]
+    env = {"BENCH_STRIPE_API": api}
+    with gunicorn(sys.executable, "benchsite", env) as server:
+        side = Side("django-eyt-payments", send_all(server, f"{server.url}/payments/webhook/", sequence))
+    side.stored = WebhookEvent.objects.count()
+    side.processing = process_all()
+    with gunicorn(sys.executable, "benchsite", env, ROUNDS_GUNICORN) as server:
+        side.rounds = [concurrent_round(f"{server.url}/payments/webhook/", body) for body in singles]
     side.handler_runs, side.handler_commits = process_concurrently(singles)
     side.started = [0] * len(singles)  # the request only stores
     return side
@@ -402,11 +575,12 @@ def run_djstripe(python: Path, api: str, sequence: list[tuple[bytes, bool]], sin
         "BENCH_STRIPE_KEY": API_KEY,
     }
     endpoint = cast(dict[str, Any], run_json(python, HERE / "djstripe_setup.py", "setup", env=env))
-    with gunicorn(python, "djstripe_site", env) as base:
-        url = base + endpoint["path"]
-        measured, wall = send_all(url, sequence)
-        side = Side(f"dj-stripe {endpoint['versions']['dj-stripe']}", measured, wall)
-        side.rounds = [concurrent_round(url, body) for body in singles]
+    with gunicorn(python, "djstripe_site", env) as server:
+        side = Side(
+            f"dj-stripe {endpoint['versions']['dj-stripe']}", send_all(server, server.url + endpoint["path"], sequence)
+        )
+    with gunicorn(python, "djstripe_site", env, ROUNDS_GUNICORN) as server:
+        side.rounds = [concurrent_round(server.url + endpoint["path"], body) for body in singles]
     side.started, side.handler_runs, side.handler_commits = (
         [sum(d.marks.get(name, 0) for d in round_) for round_ in side.rounds]
         for name in ("event_syncs", "handler_runs", "handler_commits")
@@ -419,26 +593,17 @@ def run_djstripe(python: Path, api: str, sequence: list[tuple[bytes, bool]], sin
 # Reporting -------------------------------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered), math.ceil(len(ordered) * p / 100)) - 1)]
-
-
 def mean(values: Sequence[int]) -> str:
     return f"{statistics.mean(values):.2f}" if values else "n/a"
 
 
-def per_delivery(side: Side, attribute: str) -> tuple[str, str, str]:
-    """Mean of a count over all measured deliveries, first sends and duplicates."""
-    every = [getattr(d, attribute) for d in side.deliveries]
-    first = [getattr(d, attribute) for d in side.deliveries if d.first]
-    repeat = [getattr(d, attribute) for d in side.deliveries if not d.first]
-    return mean(every), mean(first), mean(repeat)
-
-
 def times(ours: float, theirs: float) -> str:
     return f"{theirs / ours:.1f}x" if ours else "n/a"
+
+
+def server(config: dict[str, Any] = GUNICORN) -> str:
+    connections = "keep-alive" if config["keep_alive"] else "one connection per delivery"
+    return "gunicorn {workers} {worker_class} workers x {threads} thread(s), ".format(**config) + connections
 
 
 def print_comparison(sides: list[Side], events: int, sent: int) -> None:
@@ -448,41 +613,44 @@ def print_comparison(sides: list[Side], events: int, sent: int) -> None:
     def row(label: str, values: list[str], ratio: str = "") -> None:
         rows.append([label, *values, *([ratio] if len(sides) > 1 else [])])
 
-    latencies = [[d.seconds for d in side.deliveries] for side in sides]
-    for p in (50, 99):
-        seconds = [percentile(latency, p) for latency in latencies]
-        row(f"ack latency p{p}", [f"{s * 1000:.2f} ms" for s in seconds], times(seconds[0], seconds[-1]))
-    rates = [len(side.deliveries) / side.wall for side in sides]
-    row("deliveries/s (4 senders)", [f"{r:.0f}" for r in rates], f"{rates[0] / rates[-1]:.1f}x fewer")
-    row("non-2xx answers", [str(sum(d.status >= 300 for d in side.deliveries)) for side in sides])
+    loads = [side.load for side in sides]
+    for label, attribute in (("ack latency p50", "p50"), ("ack latency p90", "p90"), ("ack latency p99", "p99")):
+        seconds = [getattr(load, attribute) for load in loads]
+        row(label, [f"{s * 1000:.2f} ms" for s in seconds], times(seconds[0], seconds[-1]))
+    rates = [load.rate for load in loads]
+    row(f"deliveries/s ({SENDERS} senders)", [f"{r:.0f}" for r in rates], f"{rates[0] / rates[-1]:.1f}x fewer")
+    cpu = [load.server_cpu / load.requests for load in loads]
+    row("server CPU per delivery (gunicorn)", [f"{c * 1000:.2f} ms" for c in cpu], times(cpu[0], cpu[-1]))
+    row("non-2xx answers, socket errors", [str(load.non_2xx) for load in loads])
     for attribute, label in (("stripe_requests", "Stripe API calls"), ("queries", "DB queries")):
-        counts = [per_delivery(side, attribute) for side in sides]
+        counts = [load.per_delivery(attribute) for load in loads]
         for i, kind in enumerate((f"{label} per delivery", "  first delivery of an event", "  duplicate delivery")):
             values = [c[i] for c in counts]
             comparable = attribute == "queries" and "n/a" not in values
             row(kind, values, times(float(values[0]), float(values[-1])) if comparable else "")
     print_table(
         f"Webhook request, {sent} deliveries of {events} localstripe payment_intent.succeeded events "
-        f"({DUPLICATE_SHARE:.0%} duplicates, first {WARMUP} unmeasured), {SENDERS} senders, "
-        "gunicorn 2 workers x 4 threads, PostgreSQL",
+        f"({DUPLICATE_SHARE:.0%} duplicates, first {WARMUP} unmeasured), wrk with {SENDERS} senders, "
+        f"{server()}, PostgreSQL, the same middleware stack (benchstack)",
         headers,
         rows,
     )
 
 
-def print_ours(side: Side, events: int, floor: float) -> None:
-    latencies = [d.seconds for d in side.deliveries]
+def print_ours(side: Side, events: int, floor: tuple[float, float], tasks: str) -> None:
+    load = side.load
     processed, seconds = side.processing
     print_table(
         f"{side.name}: goals and the worker",
         ["measure", "value", "goal"],
         [
-            ["ack latency p99", f"{percentile(latencies, 99) * 1000:.2f} ms", "< 25 ms"],
-            ["ingest", f"{len(latencies) / side.wall:.0f} events/s", ">= 500 events/s"],
-            ["Stripe API calls in the request", str(sum(d.stripe_requests for d in side.deliveries)), "0"],
+            ["ack latency p99", f"{load.p99 * 1000:.2f} ms", "< 25 ms"],
+            ["ingest", f"{load.rate:.0f} events/s", ">= 500 events/s"],
+            ["Stripe API calls in the request", str(load.first.stripe_requests + load.duplicate.stripe_requests), "0"],
             ["events stored (unique)", f"{side.stored} of {events}", str(events)],
+            ["wake-up task enqueued after commit on", TASK_BACKENDS[tasks], ""],
             ["processed by one worker", f"{processed} at {processed / seconds:.0f} events/s", ""],
-            ["floor: bare INSERT + COMMIT (psycopg)", f"{floor * 1000:.2f} ms", ""],
+            ["floor: bare INSERT + COMMIT (psycopg) p50 / p99", " / ".join(f"{s * 1000:.2f} ms" for s in floor), ""],
         ],
     )
 
@@ -519,7 +687,7 @@ def print_rounds(sides: list[Side]) -> None:
         )
     print_table(
         f"{CONCURRENT_DELIVERIES} concurrent deliveries of one new event: counts per round "
-        f"(ours: the requests store, then {WORKER_THREADS} concurrent workers process)",
+        f"(ours: the requests store, then {WORKER_THREADS} concurrent workers process; {server(ROUNDS_GUNICORN)})",
         [
             "side",
             "rounds",
@@ -538,11 +706,31 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=600, help="distinct events (deliveries: +20%% duplicates)")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of 20 concurrent deliveries of one event")
     parser.add_argument("--ours-only", action="store_true", help="skip dj-stripe's side")
+    parser.add_argument(
+        "--tasks",
+        choices=sorted(TASK_BACKENDS),
+        default="dummy",
+        help="task backend our request enqueues the wake-up task on (default: dummy)",
+    )
+    parser.add_argument("--workers", type=int, default=GUNICORN["workers"], help="gunicorn gthread workers")
+    parser.add_argument("--threads", type=int, default=GUNICORN["threads"], help="threads per worker")
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="keep connections open (gunicorn's defaults: a worker accepts up to 1000 and keeps them 30 s)",
+    )
     args = parser.parse_args()
+    GUNICORN.update(workers=args.workers, threads=args.threads, worker_connections=args.threads)
+    if args.keep_alive:
+        GUNICORN.update(worker_connections=1000, keep_alive=30)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL=postgres://... (the benchmark runs on PostgreSQL).")
     if args.events <= WARMUP:
         sys.exit(f"--events must be over {WARMUP}.")
+    if not args.keep_alive and args.workers * args.threads < SENDERS:
+        sys.exit(f"--workers x --threads must be at least {SENDERS} (a connection per sender).")
+    if subprocess.run([WRK, "--version"], capture_output=True).returncode not in (0, 1):  # wrk --version exits 1
+        sys.exit("The benchmark sends with wrk (apt install wrk).")
     load_before = uptime()
     djstripe_python = None
     if not args.ours_only:
@@ -550,7 +738,9 @@ def main() -> None:
         djstripe_python = other_venv("djstripe", DJSTRIPE_REQUIREMENTS)
     ensure_postgres_database(os.environ["DATABASE_URL"])
     recreate_database(DB_NAME)
-    setup_django()
+    if args.tasks == "rq":
+        empty_queue()
+    setup_django(args.tasks)
     from django.core.management import call_command
 
     from eyt_testing.localstripe import running_localstripe
@@ -576,8 +766,10 @@ def main() -> None:
         connections.close_all()
         for name in (DB_NAME, DJSTRIPE_DB_NAME):
             recreate_database(name, drop_only=True)
+        if args.tasks == "rq":
+            empty_queue()
     print_comparison(sides, len(bodies), len(sequence))
-    print_ours(sides[0], len(bodies), floor)
+    print_ours(sides[0], len(bodies), floor, args.tasks)
     if len(sides) > 1:
         print_theirs(sides[1], len(bodies))
     print_rounds(sides)

@@ -1,6 +1,7 @@
 """The worker: retries with backoff, the dead letter, replays, the command, and nothing lost between insert and
 processing."""
 
+import dataclasses
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -149,6 +150,17 @@ def test_the_due_sweep_task_processes_what_is_due(client, service, user, stored_
 REQUEST_ID: ContextVar[str] = ContextVar("stand_in_request_id", default="")
 
 
+@dataclasses.dataclass(frozen=True)
+class StandInContext:
+    """The part of eyt_audit's ``AuditContext`` that ``audit.snapshot(anonymous=True)`` uses."""
+
+    request_id: str
+    request: object = None
+
+    def as_dict(self):
+        return {"request_id": self.request_id}
+
+
 @pytest.fixture
 def trail(monkeypatch):
     """eyt_audit as installed, even where it is not (the payments tests run without it): a request id in a
@@ -166,7 +178,8 @@ def trail(monkeypatch):
     recorded = []
     package, context = ModuleType("eyt_audit"), ModuleType("eyt_audit.context")
     package.record = lambda action, target=None, **kwargs: recorded.append((action, REQUEST_ID.get()))
-    context.snapshot = lambda: {"request_id": REQUEST_ID.get()} if REQUEST_ID.get() else None
+    context.current = lambda: StandInContext(REQUEST_ID.get()) if REQUEST_ID.get() else None
+    context.snapshot = lambda: context.current().as_dict() if context.current() else None
     context.restored = restored
     monkeypatch.setitem(sys.modules, "eyt_audit", package)
     monkeypatch.setitem(sys.modules, "eyt_audit.context", context)

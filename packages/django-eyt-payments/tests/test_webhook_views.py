@@ -7,9 +7,10 @@ import time
 import types
 
 import pytest
+import stripe
 
 from eyt_payments.models import WebhookEvent
-from eyt_payments.webhooks.inbox import receive
+from eyt_payments.webhooks.inbox import receive, store
 from eyt_payments.webhooks.signature import WebhookRefused
 from tests.conftest import paid
 from tests.stripe_events import OLD_SECRET, SECRET, event, intent, post, resource, sign, signed
@@ -63,6 +64,38 @@ def test_the_request_makes_no_api_call_runs_no_handler_and_runs_one_query(
     assert payment.status == "succeeded"
 
 
+def test_the_row_gets_the_model_defaults(client):
+    before = time.time()
+    assert post(client, a_valid_event()).status_code == 200
+    stored = WebhookEvent.objects.get()
+    assert (stored.status, stored.attempts, stored.last_error, stored.note, stored.processed_at) == (
+        "pending",
+        0,
+        "",
+        "",
+        None,
+    )
+    assert before - 1 <= stored.received_at.timestamp() <= time.time() + 1
+    assert before - 1 <= stored.next_attempt_at.timestamp() <= time.time() + 1
+    assert stored.audit_context is None  # without eyt_audit
+
+
+def test_store_tells_a_new_event_from_a_repeated_one(settings, django_assert_num_queries):
+    settings.EYT_PAYMENTS_WEBHOOK_ENQUEUE = False
+    payload = a_valid_event()
+    body = json.dumps(payload)
+    assert store(payload, body) is True
+    with django_assert_num_queries(1):
+        assert store(payload, body) is False
+    assert WebhookEvent.objects.get().body == body
+
+
+def test_a_header_made_by_stripe_python_is_accepted(client):
+    body, _ = signed(a_valid_event())
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+    assert deliver(client, body, header).status_code == 200
+
+
 def test_a_repeated_delivery_is_a_no_op_not_an_error(client):
     payload = a_valid_event()
     assert [post(client, payload).status_code for _ in range(3)] == [200, 200, 200]
@@ -102,6 +135,9 @@ REFUSALS = {
     "empty header": (lambda body: "", "signature_missing"),
     "malformed header": (lambda body: "v1=abc", "signature_malformed"),
     "no v1 entry": (lambda body: f"t={int(time.time())},v0=abc", "signature_malformed"),
+    "non-ASCII digits as the timestamp": (lambda body: "t=\u00b2\u00b3,v1=abc", "signature_malformed"),
+    "a timestamp of 5000 digits": (lambda body: f"t={'9' * 5000},v1=abc", "signature_malformed"),
+    "non-ASCII signature": (lambda body: f"t={int(time.time())},v1=\u00e9", "signature_invalid"),
     "stale timestamp": (_stale, "signature_expired"),
     "wrong secret": (lambda body: sign(body, "whsec_someone_else"), "signature_invalid"),
     "tampered body": (lambda body: sign(body.replace(b"customer", b"c0stomer")), "signature_invalid"),
@@ -131,6 +167,23 @@ def test_signature_refusals_are_400_and_store_nothing(client, case, caplog):
             "event_malformed",
         ),
         (json.dumps({"id": "evt_1", "type": "x.y", "created": 1, "data": {}}).encode(), "event_malformed"),
+        (
+            json.dumps({"id": "evt_1", "type": "x.y", "created": True, "data": {"object": {}}}).encode(),
+            "event_malformed",
+        ),
+        (
+            json.dumps({"id": "evt_1", "type": "x.y", "created": 10**20, "data": {"object": {}}}).encode(),
+            "event_malformed",
+        ),
+        (
+            json.dumps({"id": "evt_\u0000", "type": "x.y", "created": 1, "data": {"object": {}}}).encode(),
+            "event_malformed",
+        ),
+        (
+            json.dumps({"id": "evt_1", "type": "x.y", "created": 1, "data": {"object": {"id": "pi_\u0000"}}}).encode(),
+            "event_malformed",
+        ),
+        ('{"id": "evt_1"}'.encode("utf-16"), "body_malformed"),
     ],
 )
 def test_a_valid_signature_over_a_bad_body_is_refused(client, body, code, caplog):
@@ -140,6 +193,13 @@ def test_a_valid_signature_over_a_bad_body_is_refused(client, body, code, caplog
     assert response.json()["error"]["code"] == code
     assert WebhookEvent.objects.count() == 0
     assert "webhook_payload_invalid" in caplog.text
+
+
+def test_a_body_that_is_not_utf8_is_a_signature_refusal_when_the_signature_does_not_match(client, caplog):
+    with caplog.at_level(logging.WARNING, "eyt_payments.security"):
+        response = deliver(client, b"\xff\xfe", sign(b"something else"))
+    assert response.json()["error"]["code"] == "signature_invalid"
+    assert "webhook_signature_invalid" in caplog.text
 
 
 def test_a_body_over_the_limit_is_refused_before_verification(client, settings):
@@ -209,6 +269,26 @@ def test_refusals_are_security_events_when_eyt_audit_is_installed(client, monkey
     assert kwargs["severity"] == "warning"
     assert kwargs["metadata"] == {"reason": "signature_invalid"}
     assert kwargs["request"].path == URL
+
+
+def test_with_eyt_audit_the_delivery_keeps_its_context_without_a_session_or_user_query(
+    client, settings, user, monkeypatch, django_assert_num_queries
+):
+    """Stripe never sends a cookie; were one sent along, the request's session and user are still not read: the
+    request stays one query, and the stored context has no actor."""
+    pytest.importorskip("eyt_audit.middleware")
+    from eyt_payments.integrations import audit
+
+    monkeypatch.setattr(audit, "is_enabled", lambda: True)
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "eyt_audit.middleware.AuditContextMiddleware"]
+    settings.EYT_PAYMENTS_WEBHOOK_ENQUEUE = False
+    client.force_login(user)
+    body, header = signed(a_valid_event())
+    with django_assert_num_queries(1):
+        response = deliver(client, body, header)
+    assert response.status_code == 200
+    context = WebhookEvent.objects.get().audit_context
+    assert (context["actor"], context["session"], context["request_id"]) == (None, "", response["X-Request-ID"])
 
 
 def test_an_eyt_audit_without_security_event_is_logged_instead(client, monkeypatch, caplog):

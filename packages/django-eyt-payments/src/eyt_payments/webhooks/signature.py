@@ -1,12 +1,16 @@
-"""Verifying ``Stripe-Signature`` over the raw body, against every current signing secret (secret rotation)."""
+"""Verifying ``Stripe-Signature`` over the raw body, against every current signing secret (secret rotation).
+
+Stripe's scheme (as stripe-python's ``WebhookSignature.verify_header`` checks it): the header is
+``t=<unix time>,v1=<hex>[,v1=<hex>...]`` and a ``v1`` is the HMAC-SHA256, keyed with the endpoint's secret, of
+``"<t>." + body``. It is computed here over the raw bytes, without decoding the body, and compared in constant time.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections.abc import Sequence
-
-import stripe
 
 from eyt_payments.conf import seed_setting, settings
 
@@ -56,7 +60,8 @@ def parse_header(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # ASCII digits only ("²" is a digit to isdigit() but not to int()), and a length int() takes (4300 at most)
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 18:
             timestamp = int(value)
         elif key == "v1" and value:
             signatures.append(value)
@@ -69,19 +74,16 @@ def verify(body: bytes, header: str | None, secrets: Sequence[str] | None = None
     """Raise ``WebhookRefused`` unless ``header`` signs ``body`` with one of the secrets, recently enough."""
     if not header:
         raise WebhookRefused("signature_missing", "The Stripe-Signature header is missing.")
-    timestamp, _ = parse_header(header)
-    tolerance = int(settings.EYT_PAYMENTS_WEBHOOK_TOLERANCE)
-    if timestamp < time.time() - tolerance:
+    timestamp, signatures = parse_header(header)
+    if timestamp < time.time() - int(settings.EYT_PAYMENTS_WEBHOOK_TOLERANCE):
         raise WebhookRefused("signature_expired", "The Stripe-Signature timestamp is too old.")
     secrets = webhook_secrets() if secrets is None else list(secrets)
     if not secrets:
         raise WebhookRefused("webhook_not_configured", "This endpoint has no webhook secret configured.")
+    signed = b"%d." % timestamp + body
+    candidates = [signature.encode("utf-8", "replace") for signature in signatures]
     for secret in secrets:
-        try:
-            stripe.WebhookSignature.verify_header(body, header, secret, tolerance)
-        except stripe.SignatureVerificationError:
-            continue
-        except UnicodeDecodeError as error:
-            raise WebhookRefused("body_malformed", "The body is not UTF-8 JSON.", signature_problem=False) from error
-        return
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest().encode()
+        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+            return
     raise WebhookRefused("signature_invalid", "No signature matches the payload.")
