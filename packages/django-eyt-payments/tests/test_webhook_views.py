@@ -271,26 +271,6 @@ def test_refusals_are_security_events_when_eyt_audit_is_installed(client, monkey
     assert kwargs["request"].path == URL
 
 
-def test_with_eyt_audit_the_delivery_keeps_its_context_without_a_session_or_user_query(
-    client, settings, user, monkeypatch, django_assert_num_queries
-):
-    """Stripe never sends a cookie; were one sent along, the request's session and user are still not read: the
-    request stays one query, and the stored context has no actor."""
-    pytest.importorskip("eyt_audit.middleware")
-    from eyt_payments.integrations import audit
-
-    monkeypatch.setattr(audit, "is_enabled", lambda: True)
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "eyt_audit.middleware.AuditContextMiddleware"]
-    settings.EYT_PAYMENTS_WEBHOOK_ENQUEUE = False
-    client.force_login(user)
-    body, header = signed(a_valid_event())
-    with django_assert_num_queries(1):
-        response = deliver(client, body, header)
-    assert response.status_code == 200
-    context = WebhookEvent.objects.get().audit_context
-    assert (context["actor"], context["session"], context["request_id"]) == (None, "", response["X-Request-ID"])
-
-
 def test_an_eyt_audit_without_security_event_is_logged_instead(client, monkeypatch, caplog):
     stand_in_eyt_audit(monkeypatch)
     with caplog.at_level(logging.WARNING, "eyt_payments.security"):
