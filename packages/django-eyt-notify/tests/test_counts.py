@@ -55,7 +55,7 @@ def test_invalidate_drops_the_count(user):
 def test_a_stale_write_racing_an_invalidation_is_never_served(user):
     """A reader that counted before a change but stores after its invalidation must not win."""
     make(user)
-    count_key, version_key = counts._keys(user.pk)
+    count_key, version_key = counts.cache_keys(user.pk)
     counts.unread_count(user.pk)
     version_seen_by_slow_reader = cache.get(version_key)
     Notification.objects.filter(recipient=user).update(read_at=timezone.now())

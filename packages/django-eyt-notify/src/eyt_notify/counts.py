@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from eyt_notify.conf import settings
 
-__all__ = ["UnreadCount", "cache_keys", "invalidate", "invalidate_on_commit", "unread_count"]
+__all__ = ["UnreadCount", "cache_keys", "current_version", "invalidate", "invalidate_on_commit", "unread_count"]
 
 _CHUNK = 1000
 #: Versions outlive counts; a version that expires anyway only costs one recomputation.
@@ -46,13 +46,9 @@ def _cache() -> BaseCache:
     return caches[settings.EYT_NOTIFY_CACHE_ALIAS]
 
 
-def _keys(user_id: Any) -> tuple[str, str]:
-    return f"eyt_notify:unread:{user_id}", f"eyt_notify:unread-version:{user_id}"
-
-
 def cache_keys(user_id: Any) -> tuple[str, str]:
-    """The cache keys of ``user_id``'s count, for a caller that reads them with its own ``get_many``."""
-    return _keys(user_id)
+    """The cache keys of ``user_id``'s count and version, for a caller that reads them with its own ``get_many``."""
+    return f"eyt_notify:unread:{user_id}", f"eyt_notify:unread-version:{user_id}"
 
 
 def unread_count(user_id: Any, *, fresh: bool = False, cached: Mapping[str, Any] | None = None) -> UnreadCount:
@@ -65,18 +61,26 @@ def unread_count(user_id: Any, *, fresh: bool = False, cached: Mapping[str, Any]
     if fresh:
         return UnreadCount(_count_from_database(user_id)[0], "fresh")
     cache = _cache()
-    count_key, version_key = _keys(user_id)
+    count_key, version_key = cache_keys(user_id)
     found = cached if cached is not None else cache.get_many([count_key, version_key])
     version, entry = found.get(version_key), found.get(count_key)
     if version is not None and isinstance(entry, tuple) and entry[0] == version:
         return UnreadCount(entry[1], version)
     if version is None:
-        version = secrets.token_hex(8)
-        if not cache.add(version_key, version, timeout=VERSION_TIMEOUT):
-            version = cache.get(version_key) or version
+        version = current_version(cache, version_key, VERSION_TIMEOUT)
     count, next_expiry = _count_from_database(user_id)
     cache.set(count_key, (version, count), timeout=_timeout(next_expiry))
     return UnreadCount(count, version)
+
+
+def current_version(cache: BaseCache, key: str, timeout: int) -> str:
+    """The version token under ``key``, started if there is none (``add``: of two racing starters, one wins and
+    both use its token). A change deletes the token, so whatever was cached under the old one is no longer
+    trusted."""
+    version = secrets.token_hex(8)
+    if not cache.add(key, version, timeout=timeout):
+        version = cache.get(key) or version
+    return version
 
 
 def _count_from_database(user_id: Any) -> tuple[int, dt.datetime | None]:
@@ -105,7 +109,7 @@ def invalidate(user_ids: Iterable[Any]) -> None:
     cache = _cache()
     ids = iter(user_ids)
     while chunk := list(islice(ids, _CHUNK)):
-        cache.delete_many([_keys(user_id)[1] for user_id in chunk])
+        cache.delete_many([cache_keys(user_id)[1] for user_id in chunk])
 
 
 def invalidate_on_commit(user_ids: Iterable[Any], using: str | None = None) -> None:

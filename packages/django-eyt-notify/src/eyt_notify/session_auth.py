@@ -17,7 +17,6 @@ an entry nobody will accept. A change that bypasses ``save()`` (``QuerySet.updat
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from django.db import router, transaction
 from django.utils.crypto import constant_time_compare
 
 from eyt_notify.conf import settings
+from eyt_notify.counts import current_version
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -101,11 +101,7 @@ def _from_request_user(request: HttpRequest) -> Any | None:
 def _version(user_id: Any) -> str:
     """The user's current version token, started if there is none."""
     cache = caches[settings.EYT_NOTIFY_CACHE_ALIAS]
-    version_key = _keys(user_id)[1]
-    version = secrets.token_hex(8)
-    if not cache.add(version_key, version, timeout=settings.EYT_NOTIFY_AUTH_CACHE_TIMEOUT):
-        version = cache.get(version_key) or version
-    return version
+    return current_version(cache, _keys(user_id)[1], settings.EYT_NOTIFY_AUTH_CACHE_TIMEOUT)
 
 
 def forget_user(user_id: Any) -> None:
