@@ -11,7 +11,9 @@ sides (``cached_db`` by default: Redis, the database only on a miss). wrk loads 
 connections, each request as one of ``--sessions`` logged-in users, and every response is checked: a run with any
 answer that is not a 200 with ``{"unread_count": <n>}`` (or with socket errors) aborts the benchmark instead of
 printing a figure. Before the load, one request per side and user through the server must answer that user's count
-in the database. Queries per request are counted in-process on warm caches. The database named by
+in the database. Queries per request are counted in-process on warm caches. For scale, the same load on a view
+that answers a constant (same server, settings and middleware, no session, cache or query) gives the ceiling of any
+Django view on the machine measured: no count endpoint inside Django can exceed its ratio. The database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
 (kept with ``--reuse``); only this benchmark's keys are removed from Redis (REDIS_URL).
 """
@@ -34,11 +36,12 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center")
-OURS, THEIRS = "django-eyt-notify", "notifications-community"
+OURS, THEIRS, CEILING = "django-eyt-notify", "notifications-community", "ceiling: a constant view"
 ENDPOINTS = {
     OURS: "/notifications/unread-count/",
     THEIRS: "/inbox/notifications/api/unread_count/",
 }
+LOADED = {**ENDPOINTS, CEILING: "/ceiling/"}
 #: The unread rows each side's endpoint counts, for the check of the answers.
 EXPECTED_SQL = {
     OURS: "SELECT count(*) FROM eyt_notify_notification WHERE recipient_id = %s AND read_at IS NULL"
@@ -162,7 +165,7 @@ def expected_counts(sessions: dict[str, int]) -> dict[str, set[int]]:
                 f"{side}: a logged-in user has no unread notification, and 0 is what notifications-community answers"
                 " to a request that is not logged in: use more notifications per user"
             )
-    return result
+    return {**result, CEILING: {1}}
 
 
 def warm(session_keys: list[str]) -> None:
@@ -376,7 +379,7 @@ def measure(
         results = []
         for connections in args.connections:
             measured = {}
-            for side, path in ENDPOINTS.items():
+            for side, path in LOADED.items():
                 url = f"http://127.0.0.1:{port}{path}"
                 wrk(url, connections, 2, sessions_file, expected[side])  # warm-up: caches, connections, workers
                 measured[side] = wrk(url, connections, args.duration, sessions_file, expected[side])
@@ -404,10 +407,12 @@ def report(
                     f"{m['p50']:.2f} ms",
                     f"{m['p99']:.2f} ms",
                     int(m["timeouts"]),
-                    f"{queries[side]:g}",
+                    f"{queries.get(side, 0):g}",
                 )
             )
-        rows.append(("  ratio", connections, f"{measured[OURS]['rps'] / measured[THEIRS]['rps']:.1f}x", "", "", "", ""))
+        for side in (OURS, CEILING):
+            ratio = f"{measured[side]['rps'] / measured[THEIRS]['rps']:.1f}x"
+            rows.append((f"  ratio, {side.split(':')[0]}", connections, ratio, "", "", "", ""))
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
     kind = "sync workers, a connection per request" if server == "gunicorn" else "worker processes, keep-alive"
     source = "PostgreSQL" if settings.SESSION_ENGINE.endswith(".db") else "Redis"
@@ -427,6 +432,8 @@ def report(
             f"p99 {at_2[OURS]['p99']:.2f} ms < 10 ms at 2 connections": at_2[OURS]["p99"] < 10,
         }
         print("goals: " + "; ".join(f"{text}: {'met' if ok else 'NOT met'}" for text, ok in goals.items()))
+        ceiling = at_2[CEILING]["rps"] / at_2[THEIRS]["rps"]
+        print(f"ceiling at 2 connections: a Django view that does nothing reaches {ceiling:.1f}x community")
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 import datetime as dt
 import logging
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from eyt_audit import audit_context, record
 from eyt_audit.exceptions import AuditWriteError
@@ -148,6 +150,53 @@ def test_a_write_failure_is_logged_loudly_and_the_callers_transaction_goes_on(ca
     assert failures == ["payments.refunded"]
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["tests.kept"]
     assert record("tests.after_failure").sequence == 2  # the failed write took no number
+
+
+SAVEPOINT_CREATED = re.compile(r'(?<!TO )(?<!RELEASE )SAVEPOINT "?eyt_audit_(\d+)', re.IGNORECASE)
+
+
+def created_savepoints(captured):
+    return [int(n) for query in captured for n in SAVEPOINT_CREATED.findall(query["sql"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_transaction_numbers_its_savepoints_from_one():
+    """The append statement carries its savepoint's name: the same text in every transaction, parsed once."""
+
+    @transaction.atomic
+    def decorated():  # one Atomic object entered again and again
+        record("tests.decorated")
+
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(3):
+            with transaction.atomic():
+                record("tests.first")
+                record("tests.second")
+            decorated()
+        with transaction.atomic():
+            record("tests.rolled_back")
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            record("tests.after_rollback")
+    assert created_savepoints(captured) == [1, 2, 1] * 3 + [1, 1]
+    assert AuditEntry.objects.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_savepoint_names_restart_only_when_the_earlier_ones_are_gone():
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        with transaction.atomic():
+            record("tests.undone")
+            transaction.set_rollback(True)  # ends this savepoint and every one made inside it
+        record("tests.kept")
+        with MissingTable():
+            assert record("tests.failed") is None  # rolls back to its own savepoint, not to the kept entry's
+        record("tests.last")
+    assert created_savepoints(captured) == [1, 1, 2, 3]
+    assert list(AuditEntry.objects.order_by("sequence").values_list("action", flat=True)) == [
+        "tests.kept",
+        "tests.last",
+    ]
 
 
 @override_settings(EYT_AUDIT_FAIL_CLOSED=True)

@@ -134,11 +134,24 @@ def _append_in_savepoint(rows: Sequence[Mapping[str, Any]], using: str) -> list[
 def _savepoint_name(connection: Any) -> str:
     """A name unique within the transaction (rolling back to it must never reach an earlier one), and the same from
     one transaction to the next: the statement that carries it is then parsed once, not on every append."""
-    outer = id(connection.atomic_blocks[0]) if connection.atomic_blocks else 0
-    last_outer, count = getattr(connection, "_eyt_audit_savepoints", (None, 0))
-    count = count + 1 if last_outer == outer else 1
-    connection._eyt_audit_savepoints = (outer, count)
-    return f"eyt_audit_{count}"
+    mark = getattr(connection, "_eyt_audit_transaction", None)
+    if mark is None or not any(callback is mark for _sids, callback, _robust in connection.run_on_commit):
+        mark = _TransactionMark()
+        connection._eyt_audit_transaction = mark
+        transaction.on_commit(mark, using=connection.alias)
+    mark.savepoints += 1
+    return f"eyt_audit_{mark.savepoints}"
+
+
+class _TransactionMark:
+    """Registered with ``on_commit`` at a transaction's first append. Django drops it when the transaction ends
+    (commit or rollback) or the savepoint it was registered in rolls back, which also ends every savepoint created
+    after it: while Django still holds it, the names counted on it are unique."""
+
+    savepoints = 0
+
+    def __call__(self) -> None:
+        """Nothing to do at commit."""
 
 
 def _failed(rows: Sequence[Mapping[str, Any]], error: Exception) -> None:
