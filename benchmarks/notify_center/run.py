@@ -432,8 +432,6 @@ def report(
             f"p99 {at_2[OURS]['p99']:.2f} ms < 10 ms at 2 connections": at_2[OURS]["p99"] < 10,
         }
         print("goals: " + "; ".join(f"{text}: {'met' if ok else 'NOT met'}" for text, ok in goals.items()))
-        ceiling = at_2[CEILING]["rps"] / at_2[THEIRS]["rps"]
-        print(f"ceiling at 2 connections: a Django view that does nothing reaches {ceiling:.1f}x community")
 
 
 def main() -> None:
