@@ -11,7 +11,10 @@ sides (``cached_db`` by default: Redis, the database only on a miss). wrk loads 
 connections, each request as one of ``--sessions`` logged-in users, and every response is checked: a run with any
 answer that is not a 200 with ``{"unread_count": <n>}`` (or with socket errors) aborts the benchmark instead of
 printing a figure. Before the load, one request per side and user through the server must answer that user's count
-in the database. Queries per request are counted in-process on warm caches. For scale, the same load on a view
+in the database. Queries per request are counted in-process on warm caches. Under gunicorn ours is served as the
+README documents, behind ``eyt_notify.wsgi.UnreadCountFastPath`` (each wrk request carries the hint cookie a
+browser holds after its first answer; in-process, the fast path must answer 20 warm requests without handing one to
+Django), and the same view is also loaded at a path the wrapper does not take. For scale, the same load on a view
 that answers a constant (same server, settings and middleware, no session, cache or query) gives the ceiling of any
 Django view on the machine measured: no count endpoint inside Django can exceed its ratio. The database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
@@ -37,11 +40,19 @@ from urllib.parse import urlsplit
 HERE = Path(__file__).resolve().parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center")
 OURS, THEIRS, CEILING = "django-eyt-notify", "notifications-community", "ceiling: a constant view"
+OURS_VIEW = "django-eyt-notify, Django view only"
 ENDPOINTS = {
     OURS: "/notifications/unread-count/",
     THEIRS: "/inbox/notifications/api/unread_count/",
 }
-LOADED = {**ENDPOINTS, CEILING: "/ceiling/"}
+#: What each server loads: under gunicorn ours is the deployment the README documents, UnreadCountFastPath in front
+#: of Django, next to the same view reached without it; UnreadCountFastPath is WSGI, so uvicorn has the view only.
+#: With database sessions (which it refuses) the fast path is not deployed and gunicorn loads the view alone too.
+LOADED = {
+    "gunicorn": {**ENDPOINTS, OURS_VIEW: "/bench/eyt-view/unread-count/", CEILING: "/ceiling/"},
+    "uvicorn": {**ENDPOINTS, CEILING: "/ceiling/"},
+}
+FAST_LABEL = "django-eyt-notify, UnreadCountFastPath"
 #: The unread rows each side's endpoint counts, for the check of the answers.
 EXPECTED_SQL = {
     OURS: "SELECT count(*) FROM eyt_notify_notification WHERE recipient_id = %s AND read_at IS NULL"
@@ -123,7 +134,9 @@ def generate(users: int, notifications: int) -> None:
 
 
 def make_sessions(count: int, users: int, path: Path) -> dict[str, int]:
-    """Logged-in sessions of ``count`` users spread over the table (session key: user id), one key a line for wrk.
+    """Logged-in sessions of ``count`` users spread over the table (session key: user id), one Cookie header a line
+    for wrk: the session and the hint cookie the Django view sets behind UnreadCountFastPath (as a browser sends them
+    after its first request).
 
     Made with the session engine of the settings, the one the server reads them with.
     """
@@ -144,8 +157,14 @@ def make_sessions(count: int, users: int, path: Path) -> dict[str, int]:
         sessions[session.session_key] = user.pk
     if not sessions:
         raise BenchmarkError("no users to log in: run without --reuse to build the data")
-    path.write_text("\n".join(sessions) + "\n")
+    path.write_text("\n".join(cookie(key, user_id) for key, user_id in sessions.items()) + "\n")
     return sessions
+
+
+def cookie(session_key: str, user_id: int) -> str:
+    from eyt_notify.wsgi import HINT_COOKIE
+
+    return f"sessionid={session_key}; {HINT_COOKIE}={user_id}"
 
 
 def expected_count(side: str, user_id: int) -> int:
@@ -165,7 +184,7 @@ def expected_counts(sessions: dict[str, int]) -> dict[str, set[int]]:
                 f"{side}: a logged-in user has no unread notification, and 0 is what notifications-community answers"
                 " to a request that is not logged in: use more notifications per user"
             )
-    return {**result, CEILING: {1}}
+    return {**result, OURS_VIEW: result[OURS], CEILING: {1}}
 
 
 def warm(session_keys: list[str]) -> None:
@@ -181,15 +200,15 @@ def warm(session_keys: list[str]) -> None:
                 raise BenchmarkError(f"{side}: {path} answered {response.status_code} in-process: {response.content!r}")
 
 
-def queries_per_request(session_keys: list[str]) -> dict[str, float]:
+def queries_per_request(sessions: dict[str, int]) -> dict[str, float]:
     """Statements per request on warm caches, counted in-process with the same settings."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    result = {}
-    sample = session_keys[:20]
-    for side, path in ENDPOINTS.items():
+    result = {OURS: fast_path_queries(sessions)} if fast_path_deployed() else {}
+    sample = list(sessions)[:20]
+    for side, path in {OURS_VIEW: ENDPOINTS[OURS], THEIRS: ENDPOINTS[THEIRS]}.items():
         total = 0
         for key in sample:
             client = Client()
@@ -204,13 +223,43 @@ def queries_per_request(session_keys: list[str]) -> dict[str, float]:
     return result
 
 
-def get(
-    port: int, path: str, session_key: str, connection: http.client.HTTPConnection | None = None
-) -> tuple[int, bytes]:
+def fast_path_deployed() -> bool:
+    """Whether bench_wsgi serves ours behind UnreadCountFastPath: with every session engine but ``db``."""
+    return os.environ["BENCH_SESSION_ENGINE"] != SESSION_ENGINES["db"]
+
+
+def fast_path_queries(sessions: dict[str, int]) -> float:
+    """Statements per warm request through UnreadCountFastPath in-process; it must answer every one of them itself
+    (a request it hands to Django would be the view's figure, not its own)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from eyt_notify.wsgi import UnreadCountFastPath
+
+    handed = []
+    django_app = WSGIHandler()
+    fast_path = UnreadCountFastPath(lambda environ, start: handed.append(1) or django_app(environ, start))
+    sample = list(sessions.items())[:20]
+    with CaptureQueriesContext(connection) as captured:
+        for key, user_id in sample:
+            environ = {"PATH_INFO": ENDPOINTS[OURS], "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": cookie(key, user_id)}
+            setup_testing_defaults(environ)
+            body = b"".join(fast_path(environ, lambda status, headers: None))
+            if not body.startswith(b'{"unread_count": '):
+                raise BenchmarkError(f"UnreadCountFastPath answered {body[:200]!r} in-process")
+    if handed:
+        raise BenchmarkError(f"UnreadCountFastPath handed {len(handed)} of {len(sample)} warm requests to Django")
+    return len(captured.captured_queries) / len(sample)
+
+
+def get(port: int, path: str, cookies: str, connection: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
     own = connection is None
     connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path, headers={"Cookie": f"sessionid={session_key}"})
+        connection.request("GET", path, headers={"Cookie": cookies})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -218,24 +267,26 @@ def get(
             connection.close()
 
 
-def check_answers(port: int, sessions: dict[str, int], users: int = 3) -> None:
+def check_answers(port: int, server: str, sessions: dict[str, int], users: int = 3) -> None:
     """Through the server: each side answers 200 and the user's own count in the database, for a few users."""
     for key, user_id in list(sessions.items())[:users]:
-        for side, path in ENDPOINTS.items():
-            status, body = get(port, path, key)
-            expected = {"unread_count": expected_count(side, user_id)}
+        for side, path in loaded(server).items():
+            if side == CEILING:
+                continue
+            status, body = get(port, path, cookie(key, user_id))
+            expected = {"unread_count": expected_count(THEIRS if side == THEIRS else OURS, user_id)}
             if status != 200 or json.loads(body) != expected:
                 raise BenchmarkError(f"{side}: {path} as user {user_id} answered {status} {body!r}, not {expected}")
 
 
-def check_keep_alive(port: int, session_key: str) -> None:
+def check_keep_alive(port: int, cookies: str) -> None:
     """Requests on one keep-alive connection must not stall on Nagle + delayed ACK (~40 ms each on Linux)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         times = []
         for _ in range(10):
             started = time.perf_counter()
-            status, _body = get(port, ENDPOINTS[OURS], session_key, connection)
+            status, _body = get(port, ENDPOINTS[OURS], cookies, connection)
             times.append(time.perf_counter() - started)
             if status != 200:
                 raise BenchmarkError(f"the keep-alive check answered {status}")
@@ -245,6 +296,10 @@ def check_keep_alive(port: int, session_key: str) -> None:
         raise BenchmarkError(
             f"every keep-alive request takes {min(times[1:]) * 1000:.0f} ms or more: TCP_NODELAY is off on the server"
         )
+
+
+def loaded(server: str) -> dict[str, str]:
+    return LOADED[server] if fast_path_deployed() else LOADED["uvicorn"]
 
 
 def free_port() -> int:
@@ -285,7 +340,7 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def start_server(server: str, port: int, workers: int, session_key: str) -> subprocess.Popen[bytes]:
+def start_server(server: str, port: int, workers: int, cookies: str) -> subprocess.Popen[bytes]:
     """Start the server and wait until it answers a logged-in request with a 200."""
     env = {**os.environ, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": "bench_settings"}
     process = subprocess.Popen(server_command(server, port, workers), cwd=HERE, env=env)
@@ -294,7 +349,7 @@ def start_server(server: str, port: int, workers: int, session_key: str) -> subp
         if process.poll() is not None:
             raise BenchmarkError(f"{server} exited with {process.returncode}")
         try:
-            status, body = get(port, ENDPOINTS[OURS], session_key)
+            status, body = get(port, ENDPOINTS[OURS], cookies)
         except OSError:
             time.sleep(0.1)
             continue
@@ -370,21 +425,21 @@ def measure(
     server: str, args: argparse.Namespace, sessions: dict[str, int], sessions_file: Path, expected: dict[str, set[int]]
 ) -> list[tuple[int, dict[str, dict[str, float]]]]:
     port = free_port()
-    first = next(iter(sessions))
+    first = cookie(*next(iter(sessions.items())))
     process = start_server(server, port, args.workers, first)
     try:
-        check_answers(port, sessions)
+        check_answers(port, server, sessions)
         if server == "uvicorn":
             check_keep_alive(port, first)
         results = []
         for connections in args.connections:
             measured = {}
-            for side, path in LOADED.items():
+            for side, path in loaded(server).items():
                 url = f"http://127.0.0.1:{port}{path}"
                 wrk(url, connections, 2, sessions_file, expected[side])  # warm-up: caches, connections, workers
                 measured[side] = wrk(url, connections, args.duration, sessions_file, expected[side])
             results.append((connections, measured))
-        check_answers(port, sessions)
+        check_answers(port, server, sessions)
     finally:
         stop_server(process)
     return results
@@ -395,13 +450,16 @@ def report(
 ) -> None:
     from django.conf import settings
 
+    fast = server == "gunicorn" and fast_path_deployed()
+    if not fast:
+        queries = {**queries, OURS: queries[OURS_VIEW]}
     headers = ("endpoint", "connections", "requests/s", "p50", "p99", "timeouts", "queries/request")
     rows = []
     for connections, measured in results:
         for side, m in measured.items():
             rows.append(
                 (
-                    side,
+                    FAST_LABEL if fast and side == OURS else side,
                     connections,
                     f"{m['rps']:,.0f}",
                     f"{m['p50']:.2f} ms",
@@ -410,9 +468,10 @@ def report(
                     f"{queries.get(side, 0):g}",
                 )
             )
-        for side in (OURS, CEILING):
+        for side in [side for side in measured if side != THEIRS]:
+            label = (FAST_LABEL if fast and side == OURS else side).split(":")[0]
             ratio = f"{measured[side]['rps'] / measured[THEIRS]['rps']:.1f}x"
-            rows.append((f"  ratio, {side.split(':')[0]}", connections, ratio, "", "", "", ""))
+            rows.append((f"  ratio, {label}", connections, ratio, "", "", "", ""))
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
     kind = "sync workers, a connection per request" if server == "gunicorn" else "worker processes, keep-alive"
     source = "PostgreSQL" if settings.SESSION_ENGINE.endswith(".db") else "Redis"
@@ -481,7 +540,7 @@ def main() -> None:
             sessions = make_sessions(args.sessions, args.users, sessions_file)
             expected = expected_counts(sessions)
             warm(list(sessions))
-            queries = queries_per_request(list(sessions))
+            queries = queries_per_request(sessions)
             results = {server: measure(server, args, sessions, sessions_file, expected) for server in servers}
     except BenchmarkError as error:
         sys.exit(f"BENCHMARK FAILED, no figures: {error}")

@@ -1,4 +1,4 @@
--- Each request logs in as one of the users whose session ids are in the file named by SESSIONS, and every answer
+-- Each request logs in as one of the users whose Cookie headers (session and hint) are in the file named by SESSIONS, and every answer
 -- must be a 200 with {"unread_count": <n>}, n one of the users' counts in EXPECTED ("3,4"; never 0, which is what
 -- django-notifications-community answers to a request that is not logged in): done() prints how many were and were
 -- not, which run.py checks.
@@ -7,7 +7,7 @@ for line in io.lines(os.getenv("SESSIONS")) do ids[#ids + 1] = line end
 local n = 0
 request = function()
   n = n + 1
-  wrk.headers["Cookie"] = "sessionid=" .. ids[(n % #ids) + 1]
+  wrk.headers["Cookie"] = ids[(n % #ids) + 1]
   return wrk.format()
 end
 

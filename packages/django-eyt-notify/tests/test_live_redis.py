@@ -7,6 +7,7 @@ import json
 import os
 import re
 import uuid
+from contextlib import aclosing
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -36,12 +37,13 @@ def take(broker, user_id, last_event_id, count, during=None):
 
     async def run():
         items = []
-        async for item in broker.listen(user_id, last_event_id):
-            items.append(item)
-            if item is not None and item.name == READY and during is not None:
-                await asyncio.to_thread(during)
-            if len(items) == count:
-                return items
+        async with aclosing(broker.listen(user_id, last_event_id)) as events:  # closed inside this event loop
+            async for item in events:
+                items.append(item)
+                if item is not None and item.name == READY and during is not None:
+                    await asyncio.to_thread(during)
+                if len(items) == count:
+                    return items
         return items
 
     async def bounded():

@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from eyt_notify.conf import settings
 
-__all__ = ["UnreadCount", "cache_keys", "current_version", "invalidate", "invalidate_on_commit", "unread_count"]
+__all__ = [
+    "UnreadCount",
+    "cache_keys",
+    "cached_count",
+    "current_version",
+    "invalidate",
+    "invalidate_on_commit",
+    "unread_count",
+]
 
 _CHUNK = 1000
 #: Versions outlive counts; a version that expires anyway only costs one recomputation.
@@ -63,14 +71,25 @@ def unread_count(user_id: Any, *, fresh: bool = False, cached: Mapping[str, Any]
     cache = _cache()
     count_key, version_key = cache_keys(user_id)
     found = cached if cached is not None else cache.get_many([count_key, version_key])
-    version, entry = found.get(version_key), found.get(count_key)
-    if version is not None and isinstance(entry, tuple) and entry[0] == version:
-        return UnreadCount(entry[1], version)
+    hit = cached_count(found, user_id)
+    if hit is not None:
+        return hit
+    version = found.get(version_key)
     if version is None:
         version = current_version(cache, version_key, VERSION_TIMEOUT)
     count, next_expiry = _count_from_database(user_id)
     cache.set(count_key, (version, count), timeout=_timeout(next_expiry))
     return UnreadCount(count, version)
+
+
+def cached_count(found: Mapping[str, Any], user_id: Any) -> UnreadCount | None:
+    """The count in ``found`` (what was read of ``cache_keys(user_id)``) if it is trusted: stored under the current
+    version. ``None`` means it must be counted again."""
+    count_key, version_key = cache_keys(user_id)
+    version, entry = found.get(version_key), found.get(count_key)
+    if version is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return UnreadCount(entry[1], version)
+    return None
 
 
 def current_version(cache: BaseCache, key: str, timeout: int) -> str:

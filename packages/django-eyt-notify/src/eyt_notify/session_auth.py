@@ -30,12 +30,14 @@ from eyt_notify.conf import settings
 from eyt_notify.counts import current_version
 
 if TYPE_CHECKING:
+    from django.contrib.sessions.backends.base import SessionBase
     from django.http import HttpRequest
 
-__all__ = ["authenticated_user_id", "forget_user", "login_and_cached"]
+__all__ = ["authenticated_user_id", "cache_keys", "forget_user", "login_and_cached", "login_is_cached"]
 
 
-def _keys(user_id: Any) -> tuple[str, str]:
+def cache_keys(user_id: Any) -> tuple[str, str]:
+    """The cache keys of ``user_id``'s expected auth hash and its version, for a caller that reads them itself."""
     return f"eyt_notify:session-auth:{user_id}", f"eyt_notify:session-auth-version:{user_id}"
 
 
@@ -56,26 +58,34 @@ def login_and_cached(
     if settings.EYT_NOTIFY_FAST_AUTH:
         session = request.session
         user_id = session.get(SESSION_KEY)
-        backend = session.get(BACKEND_SESSION_KEY)
-        session_hash = session.get(HASH_SESSION_KEY)
         if user_id is None:
             return _from_request_user(request), None  # anonymous (no query), or a user set by other middleware
-        if backend in django_settings.AUTHENTICATION_BACKENDS and isinstance(session_hash, str):
+        if session.get(BACKEND_SESSION_KEY) in django_settings.AUTHENTICATION_BACKENDS:
             user_id = get_user_model()._meta.pk.to_python(user_id)
-            entry_key, version_key = _keys(user_id)
-            wanted = [entry_key, version_key, *(also(user_id) if also is not None else ())]
+            wanted = [*cache_keys(user_id), *(also(user_id) if also is not None else ())]
             found = caches[settings.EYT_NOTIFY_CACHE_ALIAS].get_many(wanted)
-            entry, version = found.get(entry_key), found.get(version_key)
-            if (
-                version is not None
-                and isinstance(entry, tuple)
-                and len(entry) == 3
-                and entry[0] == version
-                and entry[1] == backend
-                and constant_time_compare(entry[2], session_hash)
-            ):
+            if login_is_cached(session, found, user_id):
                 return user_id, found
     return _from_request_user(request), None
+
+
+def login_is_cached(session: SessionBase | Mapping[str, Any], found: Mapping[str, Any], user_id: Any) -> bool:
+    """Whether ``session`` (a session's data) is ``user_id``'s valid login by the cached check in ``found`` (what was
+    read of ``cache_keys(user_id)``): same backend, one of ``AUTHENTICATION_BACKENDS``, and the auth hash the user
+    has now, trusted under the user's current version. ``False`` means: ask ``django.contrib.auth``."""
+    backend, session_hash = session.get(BACKEND_SESSION_KEY), session.get(HASH_SESSION_KEY)
+    if backend not in django_settings.AUTHENTICATION_BACKENDS or not isinstance(session_hash, str):
+        return False
+    entry_key, version_key = cache_keys(user_id)
+    entry, version = found.get(entry_key), found.get(version_key)
+    return (
+        version is not None
+        and isinstance(entry, tuple)
+        and len(entry) == 3
+        and entry[0] == version
+        and entry[1] == backend
+        and constant_time_compare(entry[2], session_hash)
+    )
 
 
 def _from_request_user(request: HttpRequest) -> Any | None:
@@ -91,7 +101,7 @@ def _from_request_user(request: HttpRequest) -> Any | None:
     backend = request.session.get(BACKEND_SESSION_KEY)
     if version is not None and user.pk == session_user_id and backend and hasattr(user, "get_session_auth_hash"):
         caches[settings.EYT_NOTIFY_CACHE_ALIAS].set(
-            _keys(user.pk)[0],
+            cache_keys(user.pk)[0],
             (version, backend, user.get_session_auth_hash()),
             timeout=settings.EYT_NOTIFY_AUTH_CACHE_TIMEOUT,
         )
@@ -101,7 +111,7 @@ def _from_request_user(request: HttpRequest) -> Any | None:
 def _version(user_id: Any) -> str:
     """The user's current version token, started if there is none."""
     cache = caches[settings.EYT_NOTIFY_CACHE_ALIAS]
-    return current_version(cache, _keys(user_id)[1], settings.EYT_NOTIFY_AUTH_CACHE_TIMEOUT)
+    return current_version(cache, cache_keys(user_id)[1], settings.EYT_NOTIFY_AUTH_CACHE_TIMEOUT)
 
 
 def forget_user(user_id: Any) -> None:
@@ -111,7 +121,7 @@ def forget_user(user_id: Any) -> None:
     database and may cache its hash under the version they started.
     """
     cache = caches[settings.EYT_NOTIFY_CACHE_ALIAS]
-    keys = list(_keys(user_id))
+    keys = list(cache_keys(user_id))
     cache.delete_many(keys)
     using = router.db_for_write(get_user_model())
     if transaction.get_connection(using).in_atomic_block:  # in autocommit the change is already committed

@@ -110,7 +110,7 @@ class RedisBroker(BaseBroker):
                         seen = _order(event.id)
                     yield event
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis leaves PubSub.aclose unannotated
+            await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated before redis-py 8.2
             await client.aclose()
 
     async def _replay(self, client: redis.asyncio.Redis, user_id: Any, after: str) -> list[Event]:

@@ -13,6 +13,7 @@ from eyt_notify.conf import settings
 from eyt_notify.serializers import serialize
 from eyt_notify.session_auth import login_and_cached
 from eyt_notify.views.responses import api_view, json_error, json_response, logged_in_user
+from eyt_notify.wsgi import remember_login
 
 __all__ = ["delete", "mark_all_read", "mark_read", "recent", "unread_count"]
 
@@ -23,18 +24,17 @@ MAX_RECENT = 50
 def unread_count(request: HttpRequest) -> HttpResponse:
     """``{"unread_count": 3}`` with an ETag; no database query when the count and the login are cached.
 
-    The login check and the count are one cache read (``login_and_cached``) next to the session's own.
+    The login check and the count are one cache read (``login_and_cached``) next to the session's own. Behind
+    ``eyt_notify.wsgi.UnreadCountFastPath`` this view answers only what the wrapper could not, and sets its hint.
     """
     user_id, cached = login_and_cached(request, counts.cache_keys)
     if user_id is None:
-        return json_error("not_authenticated", 401)
-    count = counts.unread_count(user_id, cached=cached)
-    not_modified = get_conditional_response(request, etag=count.etag)
-    if not_modified is not None:
-        not_modified["ETag"] = count.etag
-        return not_modified
-    response = json_response({"unread_count": count.count})
-    response["ETag"] = count.etag
+        response: HttpResponse = json_error("not_authenticated", 401)
+    else:
+        count = counts.unread_count(user_id, cached=cached)
+        response = get_conditional_response(request, etag=count.etag) or json_response({"unread_count": count.count})
+        response["ETag"] = count.etag
+    remember_login(request, response, user_id)
     return response
 
 
