@@ -14,7 +14,9 @@ printing a figure. Before the load, one request per side and user through the se
 in the database. Queries per request are counted in-process on warm caches. Under gunicorn ours is served as the
 README documents, behind ``eyt_notify.wsgi.UnreadCountFastPath`` (each wrk request carries the hint cookie a
 browser holds after its first answer; in-process, the fast path must answer 20 warm requests without handing one to
-Django), and the same view is also loaded at a path the wrapper does not take. For scale, the same load on a view
+Django), and the same view is also loaded at a path the wrapper does not take; a second gunicorn with Django's
+default database sessions serves community's count as installed out of the box (3 queries a request, the setup of
+the 288 requests/s that FIELD_NOTES reports), for one more ratio. For scale, the same load on a view
 that answers a constant (same server, settings and middleware, no session, cache or query) gives the ceiling of any
 Django view on the machine measured: no count endpoint inside Django can exceed its ratio. The database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
@@ -53,6 +55,9 @@ LOADED = {
     "uvicorn": {**ENDPOINTS, CEILING: "/ceiling/"},
 }
 FAST_LABEL = "django-eyt-notify, UnreadCountFastPath"
+#: Community as installed with Django's default sessions (a query each), the setup of the issue's 288 requests/s:
+#: served by a second gunicorn with ``SESSION_ENGINE`` ``db`` (the cached_db sessions are in the database too).
+THEIRS_DEFAULT = "notifications-community, database sessions (Django's default)"
 #: The unread rows each side's endpoint counts, for the check of the answers.
 EXPECTED_SQL = {
     OURS: "SELECT count(*) FROM eyt_notify_notification WHERE recipient_id = %s AND read_at IS NULL"
@@ -204,18 +209,26 @@ def queries_per_request(sessions: dict[str, int]) -> dict[str, float]:
     """Statements per request on warm caches, counted in-process with the same settings."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     result = {OURS: fast_path_queries(sessions)} if fast_path_deployed() else {}
     sample = list(sessions)[:20]
-    for side, path in {OURS_VIEW: ENDPOINTS[OURS], THEIRS: ENDPOINTS[THEIRS]}.items():
+    for side, path in {
+        OURS_VIEW: ENDPOINTS[OURS],
+        THEIRS: ENDPOINTS[THEIRS],
+        THEIRS_DEFAULT: ENDPOINTS[THEIRS],
+    }.items():
+        if side == THEIRS_DEFAULT and not fast_path_deployed():
+            continue
+        engine = SESSION_ENGINES["db"] if side == THEIRS_DEFAULT else os.environ["BENCH_SESSION_ENGINE"]
         total = 0
         for key in sample:
             client = Client()
             client.cookies["sessionid"] = key
-            client.get(path)  # warms the caches
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(path)
+            with override_settings(SESSION_ENGINE=engine):
+                client.get(path)  # warms the caches
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(path)
             if response.status_code != 200:
                 raise BenchmarkError(f"{side}: {path} answered {response.status_code} in-process")
             total += len(captured.captured_queries)
@@ -340,9 +353,13 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def start_server(server: str, port: int, workers: int, cookies: str) -> subprocess.Popen[bytes]:
+def start_server(
+    server: str, port: int, workers: int, cookies: str, session_engine: str | None = None
+) -> subprocess.Popen[bytes]:
     """Start the server and wait until it answers a logged-in request with a 200."""
     env = {**os.environ, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": "bench_settings"}
+    if session_engine is not None:
+        env["BENCH_SESSION_ENGINE"] = session_engine
     process = subprocess.Popen(server_command(server, port, workers), cwd=HERE, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -427,21 +444,29 @@ def measure(
     port = free_port()
     first = cookie(*next(iter(sessions.items())))
     process = start_server(server, port, args.workers, first)
+    urls = {side: f"http://127.0.0.1:{port}{path}" for side, path in loaded(server).items()}
+    default_process = None
     try:
+        if server == "gunicorn" and fast_path_deployed():
+            default_port = free_port()
+            default_process = start_server(server, default_port, args.workers, first, SESSION_ENGINES["db"])
+            urls[THEIRS_DEFAULT] = f"http://127.0.0.1:{default_port}{ENDPOINTS[THEIRS]}"
         check_answers(port, server, sessions)
         if server == "uvicorn":
             check_keep_alive(port, first)
         results = []
         for connections in args.connections:
             measured = {}
-            for side, path in loaded(server).items():
-                url = f"http://127.0.0.1:{port}{path}"
-                wrk(url, connections, 2, sessions_file, expected[side])  # warm-up: caches, connections, workers
-                measured[side] = wrk(url, connections, args.duration, sessions_file, expected[side])
+            for side, url in urls.items():
+                wanted = expected[THEIRS if side == THEIRS_DEFAULT else side]
+                wrk(url, connections, 2, sessions_file, wanted)  # warm-up: caches, connections, workers
+                measured[side] = wrk(url, connections, args.duration, sessions_file, wanted)
             results.append((connections, measured))
         check_answers(port, server, sessions)
     finally:
         stop_server(process)
+        if default_process is not None:
+            stop_server(default_process)
     return results
 
 
@@ -468,10 +493,15 @@ def report(
                     f"{queries.get(side, 0):g}",
                 )
             )
-        for side in [side for side in measured if side != THEIRS]:
+        for side in [side for side in measured if side not in (THEIRS, THEIRS_DEFAULT)]:
             label = (FAST_LABEL if fast and side == OURS else side).split(":")[0]
             ratio = f"{measured[side]['rps'] / measured[THEIRS]['rps']:.1f}x"
             rows.append((f"  ratio, {label}", connections, ratio, "", "", "", ""))
+        if THEIRS_DEFAULT in measured:
+            ratio = f"{measured[OURS]['rps'] / measured[THEIRS_DEFAULT]['rps']:.1f}x"
+            rows.append(
+                ("  ratio, UnreadCountFastPath to community on database sessions", connections, ratio, "", "", "", "")
+            )
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
     kind = "sync workers, a connection per request" if server == "gunicorn" else "worker processes, keep-alive"
     source = "PostgreSQL" if settings.SESSION_ENGINE.endswith(".db") else "Redis"
