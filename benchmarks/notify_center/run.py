@@ -18,7 +18,8 @@ Django), and the same view is also loaded at a path the wrapper does not take; a
 default database sessions serves community's count as installed out of the box (3 queries a request, the setup of
 the 288 requests/s that FIELD_NOTES reports), for one more ratio. For scale, the same load on a view
 that answers a constant (same server, settings and middleware, no session, cache or query) gives the ceiling of any
-Django view on the machine measured: no count endpoint inside Django can exceed its ratio. The database named by
+Django view on the machine measured: no count endpoint inside Django can exceed its ratio; under gunicorn, a WSGI
+function that answers a constant before Django gives the ceiling of anything the server serves. The database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
 (kept with ``--reuse``); only this benchmark's keys are removed from Redis (REDIS_URL).
 """
@@ -43,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center")
 OURS, THEIRS, CEILING = "django-eyt-notify", "notifications-community", "ceiling: a constant view"
 OURS_VIEW = "django-eyt-notify, Django view only"
+BARE = "ceiling: a constant WSGI function"
 ENDPOINTS = {
     OURS: "/notifications/unread-count/",
     THEIRS: "/inbox/notifications/api/unread_count/",
@@ -51,7 +53,12 @@ ENDPOINTS = {
 #: of Django, next to the same view reached without it; UnreadCountFastPath is WSGI, so uvicorn has the view only.
 #: With database sessions (which it refuses) the fast path is not deployed and gunicorn loads the view alone too.
 LOADED = {
-    "gunicorn": {**ENDPOINTS, OURS_VIEW: "/bench/eyt-view/unread-count/", CEILING: "/ceiling/"},
+    "gunicorn": {
+        **ENDPOINTS,
+        OURS_VIEW: "/bench/eyt-view/unread-count/",
+        CEILING: "/ceiling/",
+        BARE: "/bench/bare/",
+    },
     "uvicorn": {**ENDPOINTS, CEILING: "/ceiling/"},
 }
 FAST_LABEL = "django-eyt-notify, UnreadCountFastPath"
@@ -189,7 +196,7 @@ def expected_counts(sessions: dict[str, int]) -> dict[str, set[int]]:
                 f"{side}: a logged-in user has no unread notification, and 0 is what notifications-community answers"
                 " to a request that is not logged in: use more notifications per user"
             )
-    return {**result, OURS_VIEW: result[OURS], CEILING: {1}}
+    return {**result, OURS_VIEW: result[OURS], CEILING: {1}, BARE: {1}}
 
 
 def warm(session_keys: list[str]) -> None:
@@ -284,7 +291,7 @@ def check_answers(port: int, server: str, sessions: dict[str, int], users: int =
     """Through the server: each side answers 200 and the user's own count in the database, for a few users."""
     for key, user_id in list(sessions.items())[:users]:
         for side, path in loaded(server).items():
-            if side == CEILING:
+            if side in (CEILING, BARE):
                 continue
             status, body = get(port, path, cookie(key, user_id))
             expected = {"unread_count": expected_count(THEIRS if side == THEIRS else OURS, user_id)}
@@ -494,7 +501,7 @@ def report(
                 )
             )
         for side in [side for side in measured if side not in (THEIRS, THEIRS_DEFAULT)]:
-            label = (FAST_LABEL if fast and side == OURS else side).split(":")[0]
+            label = FAST_LABEL if fast and side == OURS else side.replace(":", ",")
             ratio = f"{measured[side]['rps'] / measured[THEIRS]['rps']:.1f}x"
             rows.append((f"  ratio, {label}", connections, ratio, "", "", "", ""))
         if THEIRS_DEFAULT in measured:
