@@ -212,8 +212,9 @@ class TestWithRedis:
         user.save()
         assert request(fast_path, django_app, cookies=warm).status_code == 401
 
-    def test_a_host_django_refuses_is_left_to_django(self, fast_path, django_app, warm, settings):
+    def test_a_host_django_refuses_is_left_to_django(self, django_app, warm, settings):
         settings.ALLOWED_HOSTS = ["example.com"]
+        fast_path = UnreadCountFastPath(django_app)  # reads ALLOWED_HOSTS when it starts
         refused = request(fast_path, django_app, cookies=warm, host="evil.test")
         assert (refused.by_django, refused.status_code) == (True, 400)
         assert not request(fast_path, django_app, cookies=warm, host="example.com:8000").by_django

@@ -25,6 +25,7 @@ session's expiry. It needs the session in Redis (``SESSION_ENGINE`` ``cache`` or
 
 from __future__ import annotations
 
+import functools
 import logging
 import pickle
 import threading
@@ -78,6 +79,7 @@ class UnreadCountFastPath:
         self._connections = threading.local()
         self._pk = get_user_model()._meta.pk
         self._session_cookie = django_settings.SESSION_COOKIE_NAME
+        self._allowed_host = functools.lru_cache(maxsize=256)(_host_checker())
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -96,19 +98,18 @@ class UnreadCountFastPath:
     def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         session_key, hint = cookies.get(self._session_cookie), cookies.get(HINT_COOKIE)
-        if not session_key or not hint or not 8 <= len(session_key) <= 64 or not _allowed_host(environ):
+        if not session_key or not hint or not 8 <= len(session_key) <= 64 or not self._allowed_host(_host(environ)):
             return None
         try:
             user_id = self._pk.to_python(hint)
         except ValidationError:
             return None
-        keys = [self._session_key(session_key), *map(self._count_key, session_auth.cache_keys(user_id))]
-        keys += map(self._count_key, counts.cache_keys(user_id))
-        values = self._mget(keys)
+        names = [*session_auth.cache_keys(user_id), *counts.cache_keys(user_id)]
+        values = self._mget([self._session_key(session_key), *map(self._count_key, names)])
         if None in values:
             return None
         session, *entries = map(self._loads, cast("list[bytes]", values))
-        found = dict(zip([*session_auth.cache_keys(user_id), *counts.cache_keys(user_id)], entries, strict=True))
+        found = dict(zip(names, entries, strict=True))
         if not isinstance(session, dict) or self._pk.to_python(session.get(SESSION_KEY)) != user_id:
             return None
         count = counts.cached_count(found, user_id) if session_auth.login_is_cached(session, found, user_id) else None
@@ -187,16 +188,36 @@ def _loads_of(cache: RedisCache) -> Callable[[bytes], Any]:
     return pickle.loads if type(serializer) is RedisSerializer else serializer.loads
 
 
-def _allowed_host(environ: Mapping[str, Any]) -> bool:
-    """``ALLOWED_HOSTS`` as Django checks it; a request it would refuse (400) is left to Django."""
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+def _host(environ: Mapping[str, Any]) -> str:
+    """The host Django's ``request.get_host()`` would validate."""
     if django_settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
-        host = environ["HTTP_X_FORWARDED_HOST"]
-    domain, _port = split_domain_port(host)
-    allowed = django_settings.ALLOWED_HOSTS
+        return str(environ["HTTP_X_FORWARDED_HOST"])
+    return str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
+
+
+def _host_checker() -> Callable[[str], bool]:
+    """``ALLOWED_HOSTS`` as Django checks it (a request it would refuse with a 400 is left to Django)."""
+    allowed = list(django_settings.ALLOWED_HOSTS)
     if django_settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return bool(domain) and validate_host(domain, allowed)
+
+    def allowed_host(host: str) -> bool:
+        domain, _port = split_domain_port(host)
+        return bool(domain) and validate_host(domain, allowed)
+
+    return allowed_host
+
+
+def _expires() -> str:
+    """``Expires`` of a never-cached answer (now), formatted once a second."""
+    global _expires_cache
+    second = int(time.time())
+    if _expires_cache[0] != second:
+        _expires_cache = (second, http_date(second))
+    return _expires_cache[1]
+
+
+_expires_cache: tuple[int, str] = (0, "")
 
 
 def _response(count: counts.UnreadCount, if_none_match: str | None) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -205,7 +226,7 @@ def _response(count: counts.UnreadCount, if_none_match: str | None) -> tuple[str
     headers = [
         ("Content-Type", "application/json"),
         ("ETag", etag),
-        ("Expires", http_date(time.time())),
+        ("Expires", _expires()),
         ("Cache-Control", _NEVER_CACHE),
         ("Vary", "Cookie"),
         ("X-Content-Type-Options", "nosniff"),
