@@ -11,15 +11,15 @@ sides (``cached_db`` by default: Redis, the database only on a miss). wrk loads 
 connections, each request as one of ``--sessions`` logged-in users, and every response is checked: a run with any
 answer that is not a 200 with ``{"unread_count": <n>}`` (or with socket errors) aborts the benchmark instead of
 printing a figure. Before the load, one request per side and user through the server must answer that user's count
-in the database. Queries per request are counted in-process on warm caches. Under gunicorn ours is served as the
-README documents, behind ``eyt_notify.wsgi.UnreadCountFastPath`` (each wrk request carries the hint cookie a
-browser holds after its first answer; in-process, the fast path must answer 20 warm requests without handing one to
-Django), and the same view is also loaded at a path the wrapper does not take; a second gunicorn with Django's
-default database sessions serves community's count as installed out of the box (3 queries a request, the setup of
-the 288 requests/s that FIELD_NOTES reports), for one more ratio. For scale, the same load on a view
-that answers a constant (same server, settings and middleware, no session, cache or query) gives the ceiling of any
-Django view on the machine measured: no count endpoint inside Django can exceed its ratio; under gunicorn, a WSGI
-function that answers a constant before Django gives the ceiling of anything the server serves. The database named by
+in the database. Queries per request are counted in-process on warm caches. Ours is served as the README documents,
+behind ``UnreadCountFastPath`` (``eyt_notify.wsgi`` under gunicorn, ``eyt_notify.asgi`` under uvicorn; each wrk
+request carries the hint cookie a browser holds after its first answer; in-process, the WSGI one must answer 20 warm
+requests without handing one to Django), and the same view is also loaded at a path the wrapper does not take. A
+second server of the same kind with Django's default database sessions serves community's count as installed out
+of the box (3 queries a request, the setup of the 288 requests/s that FIELD_NOTES reports), for one more ratio. For
+scale, the same load on a view that answers a constant (same server, settings and middleware, no session, cache or
+query) gives the ceiling of any Django view on the machine measured: no count endpoint inside Django can exceed its
+ratio; and a function that answers a constant before Django, the ceiling of anything the server serves. The database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center) is dropped and created
 (kept with ``--reuse``); only this benchmark's keys are removed from Redis (REDIS_URL).
 """
@@ -44,22 +44,19 @@ HERE = Path(__file__).resolve().parent
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eyt_bench_notify_center")
 OURS, THEIRS, CEILING = "django-eyt-notify", "notifications-community", "ceiling: a constant view"
 OURS_VIEW = "django-eyt-notify, Django view only"
-BARE = "ceiling: a constant WSGI function"
+BARE = "ceiling: a constant function before Django"
 ENDPOINTS = {
     OURS: "/notifications/unread-count/",
     THEIRS: "/inbox/notifications/api/unread_count/",
 }
-#: What each server loads: under gunicorn ours is the deployment the README documents, UnreadCountFastPath in front
-#: of Django, next to the same view reached without it; UnreadCountFastPath is WSGI, so uvicorn has the view only.
-#: With database sessions (which it refuses) the fast path is not deployed and gunicorn loads the view alone too.
+#: What each server loads: ours as the README documents it, UnreadCountFastPath (eyt_notify.wsgi under gunicorn,
+#: eyt_notify.asgi under uvicorn) in front of Django, next to the same view reached without it. With database
+#: sessions (which the fast path refuses) ours is the view alone.
 LOADED = {
-    "gunicorn": {
-        **ENDPOINTS,
-        OURS_VIEW: "/bench/eyt-view/unread-count/",
-        CEILING: "/ceiling/",
-        BARE: "/bench/bare/",
-    },
-    "uvicorn": {**ENDPOINTS, CEILING: "/ceiling/"},
+    **ENDPOINTS,
+    OURS_VIEW: "/bench/eyt-view/unread-count/",
+    CEILING: "/ceiling/",
+    BARE: "/bench/bare/",
 }
 FAST_LABEL = "django-eyt-notify, UnreadCountFastPath"
 #: Community as installed with Django's default sessions (a query each), the setup of the issue's 288 requests/s:
@@ -319,7 +316,7 @@ def check_keep_alive(port: int, cookies: str) -> None:
 
 
 def loaded(server: str) -> dict[str, str]:
-    return LOADED[server] if fast_path_deployed() else LOADED["uvicorn"]
+    return LOADED if fast_path_deployed() else {side: path for side, path in LOADED.items() if side != OURS_VIEW}
 
 
 def free_port() -> int:
@@ -454,7 +451,7 @@ def measure(
     urls = {side: f"http://127.0.0.1:{port}{path}" for side, path in loaded(server).items()}
     default_process = None
     try:
-        if server == "gunicorn" and fast_path_deployed():
+        if fast_path_deployed():
             default_port = free_port()
             default_process = start_server(server, default_port, args.workers, first, SESSION_ENGINES["db"])
             urls[THEIRS_DEFAULT] = f"http://127.0.0.1:{default_port}{ENDPOINTS[THEIRS]}"
@@ -482,7 +479,7 @@ def report(
 ) -> None:
     from django.conf import settings
 
-    fast = server == "gunicorn" and fast_path_deployed()
+    fast = fast_path_deployed()
     if not fast:
         queries = {**queries, OURS: queries[OURS_VIEW]}
     headers = ("endpoint", "connections", "requests/s", "p50", "p99", "timeouts", "queries/request")
@@ -583,6 +580,36 @@ def main() -> None:
         sys.exit(f"BENCHMARK FAILED, no figures: {error}")
     for server, measured in results.items():
         report(server, args.workers, measured, queries)
+    if len(results) > 1:
+        report_best(results, queries)
+
+
+def report_best(results: dict[str, list[tuple[int, dict[str, dict[str, float]]]]], queries: dict[str, float]) -> None:
+    """Each side in the server that suits it best, as a user picking either would deploy it: the strictest ratio."""
+    print("\neach side through its faster server (same run, same data, same settings)")
+    at_2 = None
+    for position, (connections, _measured) in enumerate(next(iter(results.values()))):
+        best = {
+            side: max(((m[position][1][side], server) for server, m in results.items()), key=lambda b: b[0]["rps"])
+            for side in (OURS, THEIRS)
+        }
+        (ours, our_server), (theirs, their_server) = best[OURS], best[THEIRS]
+        print(
+            f"  {connections} connections: {FAST_LABEL if fast_path_deployed() else OURS} {ours['rps']:,.0f} requests/s"
+            f" ({our_server}, p99 {ours['p99']:.2f} ms), notifications-community {theirs['rps']:,.0f} ({their_server},"
+            f" p99 {theirs['p99']:.2f} ms): {ours['rps'] / theirs['rps']:.1f}x"
+        )
+        if connections == 2:
+            at_2 = (ours, theirs)
+    if at_2 is not None:
+        ours, theirs = at_2
+        ratio = ours["rps"] / theirs["rps"]
+        goals = {
+            f"{ratio:.1f}x >= 5x community at 2 connections": ratio >= 5,
+            f"{queries[OURS]:g} queries on a cache hit": queries[OURS] == 0,
+            f"p99 {ours['p99']:.2f} ms < 10 ms at 2 connections": ours["p99"] < 10,
+        }
+        print("goals: " + "; ".join(f"{text}: {'met' if ok else 'NOT met'}" for text, ok in goals.items()))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from eyt_notify import counts, inbox
 from eyt_notify.conf import settings
+from eyt_notify.fast_path import remember_login
 from eyt_notify.serializers import serialize
 from eyt_notify.session_auth import login_and_cached
 from eyt_notify.views.responses import api_view, json_error, json_response, logged_in_user
-from eyt_notify.wsgi import remember_login
 
 __all__ = ["delete", "mark_all_read", "mark_read", "recent", "unread_count"]
 
