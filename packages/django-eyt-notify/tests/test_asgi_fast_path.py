@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.core import signals
-from django.core.cache import cache
 from django.core.handlers.asgi import ASGIHandler
-from django.db import close_old_connections
 
 from eyt_notify import notify
 from eyt_notify.asgi import HINT_COOKIE, UnreadCountFastPath
+from tests.answers import Answer
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("cache_sessions", "keep_the_test_transaction"),
+]
 URL = "/notifications/unread-count/"
 
 
@@ -32,45 +33,6 @@ class Django:
         self.calls += 1
         self.scopes.append(scope)
         await self.handler(scope, receive, send)
-
-
-class Answer:
-    def __init__(self, messages: list[dict[str, Any]], by_django: bool) -> None:
-        start = next(message for message in messages if message["type"] == "http.response.start")
-        self.status_code = start["status"]
-        self.headers = [(name.decode(), value.decode()) for name, value in start["headers"]]
-        self.body = b"".join(
-            message.get("body", b"") for message in messages if message["type"] == "http.response.body"
-        )
-        self.by_django = by_django
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
-
-    def cookies(self) -> SimpleCookie:
-        jar: SimpleCookie = SimpleCookie()
-        for key, value in self.headers:
-            if key.lower() == "set-cookie":
-                jar.load(value)
-        return jar
-
-
-@pytest.fixture(autouse=True)
-def cache_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_transaction():
-    """As django.test.Client does: Django's request_finished must not close the test's connection."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -122,28 +84,26 @@ def request(app, django_app, *, cookies: dict[str, str], method="GET", path=URL,
 
     calls_before = django_app.calls
     async_to_sync(run)()
-    return Answer(messages, by_django=django_app.calls > calls_before)
+    start = next(message for message in messages if message["type"] == "http.response.start")
+    return Answer(
+        start["status"],
+        [(name.decode(), value.decode()) for name, value in start["headers"]],
+        b"".join(message.get("body", b"") for message in messages if message["type"] == "http.response.body"),
+        by_django=django_app.calls > calls_before,
+    )
 
 
 @pytest.fixture
-def session(client, user, committed):
-    with committed():
-        notify(user, "system.notice", title="One", channels=["inapp"])
-    client.force_login(user)
-    return {"sessionid": client.cookies["sessionid"].value}
-
-
-@pytest.fixture
-def warm(fast_path, django_app, session):
-    first = request(fast_path, django_app, cookies=session)
+def warm(fast_path, django_app, session_cookie):
+    first = request(fast_path, django_app, cookies=session_cookie)
     assert first.by_django and first.status_code == 200
-    return {**session, HINT_COOKIE: first.cookies()[HINT_COOKIE].value}
+    return {**session_cookie, HINT_COOKIE: first.cookies()[HINT_COOKIE].value}
 
 
 def test_django_sets_the_hint_then_the_fast_path_answers_as_it_did(
-    fast_path, django_app, session, warm, user, django_assert_num_queries
+    fast_path, django_app, session_cookie, warm, user, django_assert_num_queries
 ):
-    by_django = request(fast_path, django_app, cookies=session)
+    by_django = request(fast_path, django_app, cookies=session_cookie)
     assert django_app.scopes[-1]["eyt_notify.fast_path"] is True  # how the view knows to set the hint
     with django_assert_num_queries(0):
         fast = request(fast_path, django_app, cookies=warm)

@@ -10,16 +10,8 @@ from django.core.cache import cache, caches
 
 from eyt_notify import notify, session_auth
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cache_sessions")]
 URL = "/notifications/unread-count/"
-
-
-@pytest.fixture(autouse=True)
-def cache_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

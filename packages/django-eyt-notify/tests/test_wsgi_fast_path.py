@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import io
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
-from django.core import signals
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.test import Client
 
 from eyt_notify import notify
 from eyt_notify.wsgi import HINT_COOKIE, UnreadCountFastPath
+from tests.answers import Answer
 
 URL = "/notifications/unread-count/"
-
-
-class Answer:
-    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes, by_django: bool) -> None:
-        self.status_code = int(status.split()[0])
-        self.headers = headers
-        self.body = body
-        self.by_django = by_django
-
-    def header(self, name: str) -> str | None:
-        values = [value for key, value in self.headers if key.lower() == name.lower()]
-        return values[0] if values else None
-
-    def cookies(self) -> SimpleCookie:
-        jar: SimpleCookie = SimpleCookie()
-        for key, value in self.headers:
-            if key.lower() == "set-cookie":
-                jar.load(value)
-        return jar
 
 
 class Django:
@@ -48,15 +26,8 @@ class Django:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.calls += 1
-        # As django.test.Client does: the test's transaction must outlive the request.
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
-        try:
-            response = self.handler(environ, start_response)
-            response.close()
-        finally:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
+        response = self.handler(environ, start_response)
+        response.close()
         return response
 
 
@@ -90,35 +61,22 @@ def request(app, django_app, *, cookies: dict[str, str], method="GET", path=URL,
     started: list[Any] = []
     chunks = app(environ, lambda status, headers, exc_info=None: started.extend([status, headers]))
     body = b"".join(chunks)
-    return Answer(started[0], list(started[1]), body, by_django=django_app.calls > calls_before)
+    return Answer(int(started[0].split()[0]), list(started[1]), body, by_django=django_app.calls > calls_before)
 
 
+@pytest.mark.usefixtures("cache_sessions", "keep_the_test_transaction")
 class TestWithRedis:
     pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
-    @pytest.fixture(autouse=True)
-    def cache_sessions(self, settings):
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-        cache.clear()
-        yield
-        cache.clear()
-
     @pytest.fixture
-    def session(self, client, user, committed):
-        with committed():
-            notify(user, "system.notice", title="One", channels=["inapp"])
-        client.force_login(user)
-        return {"sessionid": client.cookies["sessionid"].value}
-
-    @pytest.fixture
-    def warm(self, fast_path, django_app, session, user):
+    def warm(self, fast_path, django_app, session_cookie, user):
         """A browser that has been answered once by Django, and holds the hint cookie it set."""
-        first = request(fast_path, django_app, cookies=session)
+        first = request(fast_path, django_app, cookies=session_cookie)
         assert first.by_django and first.status_code == 200
-        return {**session, HINT_COOKIE: first.cookies()[HINT_COOKIE].value}
+        return {**session_cookie, HINT_COOKIE: first.cookies()[HINT_COOKIE].value}
 
-    def test_the_first_request_goes_to_django_which_sets_the_hint(self, fast_path, django_app, session, user):
-        answer = request(fast_path, django_app, cookies=session)
+    def test_the_first_request_goes_to_django_which_sets_the_hint(self, fast_path, django_app, session_cookie, user):
+        answer = request(fast_path, django_app, cookies=session_cookie)
         assert answer.by_django
         assert answer.body == b'{"unread_count": 1}'
         hint = answer.cookies()[HINT_COOKIE]
@@ -128,9 +86,9 @@ class TestWithRedis:
         assert hint["samesite"] == "Lax"
 
     def test_a_warm_request_gets_djangos_answer_without_django(
-        self, fast_path, django_app, warm, session, django_assert_num_queries
+        self, fast_path, django_app, warm, session_cookie, django_assert_num_queries
     ):
-        by_django = request(fast_path, django_app, cookies=session)  # no hint: Django answers
+        by_django = request(fast_path, django_app, cookies=session_cookie)  # no hint: Django answers
         with django_assert_num_queries(0):
             fast = request(fast_path, django_app, cookies=warm)
         assert by_django.by_django and not fast.by_django
