@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -127,6 +128,16 @@ class TestWithRedis:
         assert request(fast_path, django_app, cookies=warm, if_none_match='"other"').status_code == 200
         head = request(fast_path, django_app, cookies=warm, method="HEAD")
         assert (head.status_code, head.body, head.by_django) == (200, b"", False)
+
+    def test_threads_each_use_a_connection_of_their_own(self, fast_path, django_app, warm):
+        """As under gunicorn's gthread workers: concurrent requests never share a Redis connection."""
+
+        def answer_twenty(_thread):
+            return [request(fast_path, django_app, cookies=warm) for _ in range(20)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = [answer for batch in pool.map(answer_twenty, range(8)) for answer in batch]
+        assert {(a.status_code, a.body, a.by_django) for a in answers} == {(200, b'{"unread_count": 1}', False)}
 
     def test_a_change_is_counted_at_once(self, fast_path, django_app, warm, user, committed):
         with committed():
