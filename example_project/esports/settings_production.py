@@ -32,8 +32,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
-# Sessions in the shared cache, backed by the database: the notification bell's unread count then costs no query.
+# Sessions in the shared cache, backed by the database: the notification bell's unread count then costs no query,
+# and with Redis esports.asgi / esports.wsgi answer it before Django (eyt_notify's UnreadCountFastPath).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+UNREAD_COUNT_FAST_PATH = bool(env.str("REDIS_URL", default=""))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 

@@ -171,6 +171,12 @@ def test_the_worker_process_confirms_a_payment_made_through_two_web_processes(st
     web1, web2 = stack.web_urls
     player = Session(web1)
     player.sign_in("player", DEMO_PASSWORD)
+    # The bell's count: Django answers first and sets the hint cookie; from then on UnreadCountFastPath answers in
+    # front of Django, from Redis (no middleware ran, so no X-Request-ID).
+    first, count = player.get("/notifications/unread-count/")
+    assert first.status == 200 and first.headers["X-Request-ID"] and "eyt_notify_uid" in player.cookies
+    again, count_again = player.get("/notifications/unread-count/")
+    assert (again.status, count_again, again.headers["X-Request-ID"]) == (200, count, None)
     _, tournaments = player.get("/tournaments/")
     tournament_id = re.search(r'href="/tournaments/(\d+)/">Tokyo Spring Cup<', tournaments)[1]
 

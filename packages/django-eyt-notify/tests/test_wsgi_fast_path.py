@@ -188,6 +188,16 @@ class TestWithRedis:
         assert (refused.by_django, refused.status_code) == (True, 400)
         assert not request(fast_path, django_app, cookies=warm, host="example.com:8000").by_django
 
+    def test_with_ssl_redirect_only_secure_requests_are_answered(self, django_app, warm, settings):
+        settings.SECURE_SSL_REDIRECT = True
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        fast_path = UnreadCountFastPath(django_app)
+        assert request(fast_path, django_app, cookies=warm).by_django  # SecurityMiddleware would redirect it
+        assert not request(fast_path, django_app, cookies=warm, x_forwarded_proto="https").by_django
+        assert request(fast_path, django_app, cookies=warm, x_forwarded_proto="http").by_django
+        settings.SECURE_REDIRECT_EXEMPT = [r"^notifications/unread-count/$"]
+        assert not request(UnreadCountFastPath(django_app), django_app, cookies=warm).by_django
+
     def test_other_paths_and_methods_go_to_django(self, fast_path, django_app, warm):
         post = request(fast_path, django_app, cookies=warm, method="POST")
         assert (post.by_django, post.status_code) == (True, 405)

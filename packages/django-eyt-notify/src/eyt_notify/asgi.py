@@ -61,13 +61,12 @@ class UnreadCountFastPath:
         await self.application(scope, receive, send)
 
     async def _answer(self, scope: Scope) -> Answer | None:
-        headers = _headers(scope)
-        host = headers.get("host") or scope.get("server", ("", 0))[0] or ""
-        lookup = self.fast_path.lookup(headers.get("cookie", ""), host, headers.get("x-forwarded-host"))
+        meta = _meta(scope)
+        lookup = self.fast_path.lookup(meta, scope.get("scheme", "http"))
         if lookup is None:
             return None
         values = await self._client().mget(lookup.keys)
-        return self.fast_path.answer(lookup, values, headers.get("if-none-match"))
+        return self.fast_path.answer(lookup, values, meta)
 
     def _client(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -94,10 +93,13 @@ def _path_info(scope: Scope) -> str:
     return path.removeprefix(root) if root and path.startswith(root) else path
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    """The request's headers by lowercase name; several ``Cookie`` headers (HTTP/2) joined as one."""
-    found: dict[str, str] = {}
+def _meta(scope: Scope) -> dict[str, str]:
+    """The request's headers named as in ``request.META`` (``HTTP_COOKIE``...), as Django's ASGI handler names them,
+    and ``SERVER_NAME``; several ``Cookie`` headers (HTTP/2) joined as one."""
+    server = scope.get("server") or ("", 0)
+    meta: dict[str, str] = {"SERVER_NAME": str(server[0] or "")}
     for raw_name, raw_value in scope.get("headers", ()):
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        found[name] = f"{found[name]}; {value}" if name == "cookie" and name in found else value
-    return found
+        name = "HTTP_" + raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        meta[name] = f"{meta[name]}; {value}" if name == "HTTP_COOKIE" and name in meta else value
+    return meta

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import functools
 import pickle
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
@@ -67,18 +68,21 @@ class FastPath:
         self._session_cookie = django_settings.SESSION_COOKIE_NAME
         self._allowed_host = functools.lru_cache(maxsize=256)(_host_checker())
         self._forwarded_host = django_settings.USE_X_FORWARDED_HOST
+        self._https_only = django_settings.SECURE_SSL_REDIRECT and not _exempt(self.path)
+        self._proxy_ssl_header = django_settings.SECURE_PROXY_SSL_HEADER
 
     def takes(self, method: str, path: str) -> bool:
         return path == self.path and method in ("GET", "HEAD")
 
-    def lookup(self, cookie_header: str, host: str, forwarded_host: str | None) -> Lookup | None:
-        """The keys to read for a request with these headers, or ``None`` when it must go to Django."""
-        cookies = parse_cookie(cookie_header)
+    def lookup(self, meta: Mapping[str, str], scheme: str) -> Lookup | None:
+        """The keys to read for a request (``meta``: its headers and server name as in ``request.META``; ``scheme``
+        as the server saw it), or ``None`` when it must go to Django."""
+        cookies = parse_cookie(meta.get("HTTP_COOKIE", ""))
         session_key, hint = cookies.get(self._session_cookie), cookies.get(HINT_COOKIE)
-        if self._forwarded_host and forwarded_host is not None:
-            host = forwarded_host
-        if not session_key or not hint or not 8 <= len(session_key) <= 64 or not self._allowed_host(host):
+        if not session_key or not hint or not 8 <= len(session_key) <= 64:
             return None
+        if not self._allowed_host(self._host(meta)) or (self._https_only and not self._secure(meta, scheme)):
+            return None  # Django answers 400, or redirects to https
         try:
             user_id = self._pk.to_python(hint)
         except ValidationError:
@@ -86,7 +90,7 @@ class FastPath:
         names = [*session_auth.cache_keys(user_id), *counts.cache_keys(user_id)]
         return Lookup(user_id, names, [self._session_key(session_key), *map(self._count_key, names)])
 
-    def answer(self, lookup: Lookup, values: list[bytes | None], if_none_match: str | None) -> Answer | None:
+    def answer(self, lookup: Lookup, values: list[bytes | None], meta: Mapping[str, str]) -> Answer | None:
         """The view's answer from the values read for ``lookup``, or ``None`` when they do not prove it."""
         if None in values:
             return None
@@ -96,7 +100,21 @@ class FastPath:
         if not isinstance(session, dict) or self._pk.to_python(session.get(SESSION_KEY)) != user_id:
             return None
         count = counts.cached_count(found, user_id) if session_auth.login_is_cached(session, found, user_id) else None
-        return None if count is None else _response(count, if_none_match)
+        return None if count is None else _response(count, meta.get("HTTP_IF_NONE_MATCH"))
+
+    def _host(self, meta: Mapping[str, str]) -> str:
+        """The host ``request.get_host()`` validates."""
+        if self._forwarded_host and "HTTP_X_FORWARDED_HOST" in meta:
+            return meta["HTTP_X_FORWARDED_HOST"]
+        return meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+
+    def _secure(self, meta: Mapping[str, str], scheme: str) -> bool:
+        """``request.is_secure()``: the proxy's header when ``SECURE_PROXY_SSL_HEADER`` names one it sent."""
+        if self._proxy_ssl_header:
+            header, secure_value = self._proxy_ssl_header
+            if (value := meta.get(header)) is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return scheme == "https"
 
 
 def remember_login(request: HttpRequest, response: HttpResponse, user_id: Any | None) -> None:
@@ -156,6 +174,11 @@ def _loads_of(cache: RedisCache) -> Callable[[bytes], Any]:
     """The cache's deserializer; Django's default one directly as ``pickle.loads`` (none of these values is an int)."""
     serializer = cache._cache._serializer  # type: ignore[attr-defined]
     return pickle.loads if type(serializer) is RedisSerializer else serializer.loads
+
+
+def _exempt(path: str) -> bool:
+    """Whether ``SECURE_REDIRECT_EXEMPT`` spares ``path`` the https redirect (its patterns match without the "/")."""
+    return any(re.search(pattern, path.lstrip("/")) for pattern in django_settings.SECURE_REDIRECT_EXEMPT)
 
 
 def _host_checker() -> Callable[[str], bool]:

@@ -16,8 +16,8 @@ in the ``eyt_notify_uid`` cookie, which the Django view sets (HttpOnly, on this 
 that came through the wrapper. The hint is never trusted: the session must name the same user.
 
 Whatever it cannot answer exactly as Django would goes to Django untouched: no or wrong hint, a session or entry
-missing from the cache, a login the cached check does not confirm, a host not in ``ALLOWED_HOSTS``, any Redis error
-(logged on ``eyt_notify.fast_path``). What it does not do: run your middleware on this path (so no headers they add,
+missing from the cache, a login the cached check does not confirm, a host not in ``ALLOWED_HOSTS``, a plain-http
+request that ``SECURE_SSL_REDIRECT`` would redirect, any Redis error (logged on ``eyt_notify.fast_path``). What it does not do: run your middleware on this path (so no headers they add,
 no logging they do), or refresh the session's expiry. ``eyt_notify.asgi.UnreadCountFastPath`` does the same under
 ASGI. It needs the session in Redis (``SESSION_ENGINE`` ``cache`` or ``cached_db``, Django's
 ``RedisCache``) in the same Redis as ``EYT_NOTIFY_CACHE_ALIAS``, ``EYT_NOTIFY_FAST_AUTH = True`` and
@@ -65,11 +65,10 @@ class UnreadCountFastPath:
         return self.application(environ, start_response)
 
     def _answer(self, environ: dict[str, Any]) -> Answer | None:
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-        lookup = self.fast_path.lookup(environ.get("HTTP_COOKIE", ""), host, environ.get("HTTP_X_FORWARDED_HOST"))
+        lookup = self.fast_path.lookup(environ, environ.get("wsgi.url_scheme", "http"))
         if lookup is None:
             return None
-        return self.fast_path.answer(lookup, self._mget(lookup.keys), environ.get("HTTP_IF_NONE_MATCH"))
+        return self.fast_path.answer(lookup, self._mget(lookup.keys), environ)
 
     def _mget(self, keys: list[str]) -> list[bytes | None]:
         """One ``MGET`` on this thread's own connection (kept, not checked out of the pool per request)."""
