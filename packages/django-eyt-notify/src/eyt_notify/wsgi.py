@@ -17,11 +17,12 @@ that came through the wrapper. The hint is never trusted: the session must name 
 
 Whatever it cannot answer exactly as Django would goes to Django untouched: no or wrong hint, a session or entry
 missing from the cache, a login the cached check does not confirm, a host not in ``ALLOWED_HOSTS``, a plain-http
-request that ``SECURE_SSL_REDIRECT`` would redirect, any Redis error (logged on ``eyt_notify.fast_path``). What it does not do: run your middleware on this path (so no headers they add,
-no logging they do), or refresh the session's expiry. ``eyt_notify.asgi.UnreadCountFastPath`` does the same under
-ASGI. It needs the session in Redis (``SESSION_ENGINE`` ``cache`` or ``cached_db``, Django's
-``RedisCache``) in the same Redis as ``EYT_NOTIFY_CACHE_ALIAS``, ``EYT_NOTIFY_FAST_AUTH = True`` and
-``SESSION_SAVE_EVERY_REQUEST = False``; otherwise it refuses to start.
+request that ``SECURE_SSL_REDIRECT`` would redirect, any Redis error (logged on ``eyt_notify.fast_path``). What it
+does not do: run your middleware on this path (so no headers they add, no logging they do), or refresh the
+session's expiry. ``eyt_notify.asgi.UnreadCountFastPath`` does the same under ASGI. It needs the session in Redis
+(``SESSION_ENGINE`` ``cache`` or ``cached_db``, Django's ``RedisCache``) in the same Redis as
+``EYT_NOTIFY_CACHE_ALIAS``, ``EYT_NOTIFY_FAST_AUTH = True`` and ``SESSION_SAVE_EVERY_REQUEST = False``; otherwise it
+refuses to start.
 """
 
 from __future__ import annotations
