@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.handlers.asgi import ASGIHandler
+from django.urls import set_script_prefix
 
 from eyt_notify import notify
 from eyt_notify.asgi import HINT_COOKIE, UnreadCountFastPath
@@ -45,7 +46,7 @@ def fast_path(django_app):
     return UnreadCountFastPath(django_app)
 
 
-def request(app, django_app, *, cookies: dict[str, str], method="GET", path=URL, **headers):
+def request(app, django_app, *, cookies: dict[str, str], method="GET", path=URL, root_path="", **headers):
     raw_headers = [(b"host", b"testserver")]
     raw_headers += [(b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode())] if cookies else []
     raw_headers += [(name.replace("_", "-").encode(), value.encode()) for name, value in headers.items()]
@@ -57,7 +58,7 @@ def request(app, django_app, *, cookies: dict[str, str], method="GET", path=URL,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "root_path": "",
+        "root_path": root_path,
         "query_string": b"",
         "headers": raw_headers,
         "client": ("127.0.0.1", 50000),
@@ -155,6 +156,24 @@ def test_a_redis_failure_leaves_the_request_to_django(fast_path, django_app, war
     answer = request(fast_path, django_app, cookies=warm)
     assert (answer.by_django, answer.body) == (True, b'{"unread_count": 1}')
     assert "fast path failed" in caplog.text
+
+
+@pytest.fixture
+def script_prefix_restored():
+    yield
+    set_script_prefix("/")  # Django's handler set it from the root path, for this thread
+
+
+def test_an_application_mounted_under_a_root_path(fast_path, django_app, session_cookie, user, script_prefix_restored):
+    mounted = {"path": f"/app{URL}", "root_path": "/app"}
+    first = request(fast_path, django_app, cookies=session_cookie, **mounted)
+    assert first.by_django and first.cookies()[HINT_COOKIE]["path"] == f"/app{URL}"
+    again = request(fast_path, django_app, cookies={**session_cookie, HINT_COOKIE: str(user.pk)}, **mounted)
+    assert (again.by_django, again.body) == (False, b'{"unread_count": 1}')
+    built_later = UnreadCountFastPath(django_app)  # while the script prefix the mounted request set is current
+    assert not request(
+        built_later, django_app, cookies={**session_cookie, HINT_COOKIE: str(user.pk)}, **mounted
+    ).by_django
 
 
 def test_other_requests_and_scopes_go_to_django_unchanged(fast_path, django_app, warm):

@@ -20,7 +20,7 @@ from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import http_date, parse_etags
 
 from eyt_notify import counts, session_auth
@@ -60,7 +60,7 @@ class FastPath:
 
     def __init__(self) -> None:
         session_cache, self.count_cache = _redis_caches()
-        self.path = reverse("eyt_notify:unread_count")
+        self.path = "/" + reverse("eyt_notify:unread_count").removeprefix(get_script_prefix())  # as in PATH_INFO
         self._session_key = _key_maker(session_cache, import_module(django_settings.SESSION_ENGINE).SessionStore)
         self._count_key = self.count_cache.make_key
         self._loads = _loads_of(self.count_cache)
