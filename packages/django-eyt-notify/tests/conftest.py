@@ -8,6 +8,7 @@ from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
 
+from eyt_notify import notify
 from eyt_notify.channels import locmem
 from eyt_testing.http_recorder import HttpRecorder
 from eyt_testing.smtp import SmtpServer
@@ -83,8 +84,6 @@ def keep_the_test_transaction():
 @pytest.fixture
 def session_cookie(client, user, committed, cache_sessions):
     """``{"sessionid": ...}`` of ``user``, logged in with one unread notification (sessions in the cache)."""
-    from eyt_notify import notify
-
     with committed():
         notify(user, "system.notice", title="One", channels=["inapp"])
     client.force_login(user)

@@ -89,8 +89,7 @@ def _async_client() -> Any:
 def _path_info(scope: Scope) -> str:
     """The path Django resolves: ``path`` without the ``root_path`` the application is mounted at."""
     path: str = scope["path"]
-    root = scope.get("root_path", "")
-    return path.removeprefix(root) if root and path.startswith(root) else path
+    return path.removeprefix(scope.get("root_path", ""))
 
 
 def _meta(scope: Scope) -> dict[str, str]:

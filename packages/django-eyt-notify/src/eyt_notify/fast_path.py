@@ -194,25 +194,13 @@ def _host_checker() -> Callable[[str], bool]:
     return allowed_host
 
 
-def _expires() -> str:
-    """``Expires`` of a never-cached answer (now), formatted once a second."""
-    global _expires_cache
-    second = int(time.time())
-    if _expires_cache[0] != second:
-        _expires_cache = (second, http_date(second))
-    return _expires_cache[1]
-
-
-_expires_cache: tuple[int, str] = (0, "")
-
-
 def _response(count: counts.UnreadCount, if_none_match: str | None) -> Answer:
     """The Django view's answer: the same body, ETag, 304 and never-cache headers."""
     etag = count.etag
     headers = [
         ("Content-Type", "application/json"),
         ("ETag", etag),
-        ("Expires", _expires()),
+        ("Expires", http_date(time.time())),
         ("Cache-Control", _NEVER_CACHE),
         ("Vary", "Cookie"),
         ("X-Content-Type-Options", "nosniff"),

@@ -32,9 +32,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from eyt_notify.fast_path import HINT_COOKIE, MARK, Answer, FastPath, remember_login
+from eyt_notify.fast_path import HINT_COOKIE, MARK, Answer, FastPath
 
-__all__ = ["HINT_COOKIE", "UnreadCountFastPath", "remember_login"]
+__all__ = ["HINT_COOKIE", "UnreadCountFastPath"]
 
 logger = logging.getLogger("eyt_notify.fast_path")
 

@@ -25,7 +25,8 @@ def unread_count(request: HttpRequest) -> HttpResponse:
     """``{"unread_count": 3}`` with an ETag; no database query when the count and the login are cached.
 
     The login check and the count are one cache read (``login_and_cached``) next to the session's own. Behind
-    ``eyt_notify.wsgi.UnreadCountFastPath`` this view answers only what the wrapper could not, and sets its hint.
+    ``UnreadCountFastPath`` (``eyt_notify.asgi`` or ``eyt_notify.wsgi``) this view answers only what the wrapper
+    could not, and sets its hint.
     """
     user_id, cached = login_and_cached(request, counts.cache_keys)
     if user_id is None:
