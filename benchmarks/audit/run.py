@@ -1,13 +1,15 @@
 """django-eyt-audit against django-auditlog and django-simple-history on one 6-field model, PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/audit/run.py \
-        [--ops 300] [--verify-size 1000000]
+        [--ops 200] [--rounds 5] [--verify-size 1000000]
 
-Creates a throwaway database next to DATABASE_URL's, measures queries and wall time per tracked operation as a
-ratio to the untracked model (autocommit, then each operation in its own atomic block), with a floor for scale (the
-untracked model plus one more raw INSERT in the same commit: the least any same-commit trail adds), the append rate of 4
-writer processes and the verify rate over a chain of --verify-size entries (filled with COPY, chain values from
-the package's own canonical form and key), prints a table and drops the database.
+Creates a throwaway database next to DATABASE_URL's and measures queries and the median wall time of each tracked
+operation as a ratio to the untracked model (autocommit, then each operation in its own atomic block). The rounds
+interleave the sides, each round in another order, and every operation is timed alone, so a burst of load on the
+machine moves a few samples, not a side's figure. For scale it times a floor: the untracked model plus one more raw
+INSERT in the same commit, the least any same-commit trail adds. Then it measures the append rate of 4 writer
+processes and the verify rate over a chain of --verify-size entries (filled with COPY, chain values from the
+package's own canonical form and key), prints the tables and drops the database.
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ OPERATIONS = ("create", "update", "no-op save", "delete")
 FLOOR = "floor: 1 more INSERT"
 
 
-def measure(model, ops: int, atomic: bool) -> dict[str, tuple[float, float]]:
-    """Seconds and queries per operation for ``ops`` objects of ``model``."""
+def measure(model, ops: int, atomic: bool) -> dict[str, tuple[list[float], float]]:
+    """The seconds each operation took, and queries per operation, for ``ops`` objects of ``model``."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -122,16 +124,18 @@ def measure(model, ops: int, atomic: bool) -> dict[str, tuple[float, float]]:
         "delete": lambda i: objs[i].delete(),
     }
     results = {}
+    clock = time.perf_counter
     for name in OPERATIONS:
         step = steps[name]
         counter = Counter()
+        durations = []
         with connection.execute_wrapper(counter):
-            started = time.perf_counter()
             for i in range(ops):
+                started = clock()
                 with wrap():
                     step(i)
-            elapsed = time.perf_counter() - started
-        results[name] = (elapsed / ops, counter.count / ops)
+                durations.append(clock() - started)
+        results[name] = (durations, counter.count / ops)
     return results
 
 
@@ -170,15 +174,18 @@ def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dic
         FLOOR: Floor,
     }
     table: dict = {}
+    order = list(models.items())
     for atomic in (False, True):
-        samples: dict[str, dict[str, list]] = {label: {op: [] for op in OPERATIONS} for label in models}
-        for _ in range(rounds):  # interleaved rounds, so drift hits every package alike
-            for label, model in models.items():
-                for op, values in measure(model, ops, atomic).items():
-                    samples[label][op].append(values)
+        durations: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPERATIONS} for label in models}
+        queries: dict[str, dict[str, float]] = {label: {} for label in models}
+        for round_ in range(rounds):  # interleaved rounds, each in another order, so drift hits every side alike
+            for label, model in order[round_ % len(order) :] + order[: round_ % len(order)]:
+                for op, (seconds, count) in measure(model, ops, atomic).items():
+                    durations[label][op].extend(seconds)
+                    queries[label][op] = count
         table[atomic] = {
-            label: {op: (statistics.median(v[0] for v in values), values[0][1]) for op, values in ops_.items()}
-            for label, ops_ in samples.items()
+            label: {op: (statistics.median(durations[label][op]), queries[label][op]) for op in OPERATIONS}
+            for label in models
         }
     return table
 
@@ -186,7 +193,7 @@ def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dic
 def print_per_operation(table) -> None:
     for atomic, rows in table.items():
         mode = "each operation in transaction.atomic()" if atomic else "autocommit"
-        print(f"\nPer operation, {mode}: time ratio to untracked (queries per op; untracked µs)")
+        print(f"\nPer operation, {mode}: median time as a ratio to untracked (queries per op; untracked µs)")
         base = rows["untracked"]
         header = f"{'':22}" + "".join(f"{op:>24}" for op in OPERATIONS)
         print(header)
@@ -296,8 +303,8 @@ def verify_rate() -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ops", type=int, default=300, help="operations per kind, per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ops", type=int, default=200, help="operations per kind, per round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--per-writer", type=int, default=500)
     parser.add_argument("--verify-size", type=int, default=1_000_000, help="entries in the chain verify walks")
