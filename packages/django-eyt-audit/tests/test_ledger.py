@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from eyt_audit import audit_context, ledger, record
+from eyt_audit import audit_context, ledger, record, trail
 from eyt_audit.chain import GENESIS, link
 from eyt_audit.context import bind
 from eyt_audit.middleware import context_for
@@ -74,6 +74,33 @@ def test_canonical_row_ignores_the_chain_value_after_the_fields(varied_entries):
     entry = varied_entries[0]
     ordered = [entry.canonical_values()[name] for name in ledger.CANONICAL_ORDER]
     assert ledger.canonical_row([*ordered, entry.chain]) == ledger.canonical_row(ordered)
+
+
+def test_every_column_is_named_as_its_field():
+    """PostgreSQL appends send each entry as the JSON object of its canonical form (keyed by field name) plus its
+    chain value, and jsonb_populate_recordset() maps those keys onto columns by name."""
+    fields = AuditEntry._meta.concrete_fields
+    assert [field.column for field in fields] == [field.name for field in fields]
+    assert {field.name for field in fields} == {*ENTRY_FIELDS, "chain"}
+
+
+@pytest.mark.postgres
+def test_an_append_larger_than_one_statement_is_split_and_stays_chained():
+    rows = [
+        trail.build_row("tests.many", metadata={"n": n, "text": f"line {n} \u00e9"})
+        for n in range(2 * ledger.CHUNK + 1)
+    ]
+    record("tests.before")  # this connection now knows the head
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        entries = ledger.append(rows, "default")
+    appends = [sql for sql in statements(queries) if "jsonb_populate_recordset" in sql]
+    assert len(appends) == 3  # one statement per CHUNK entries
+    assert [entry.sequence for entry in entries] == list(range(2, 2 * ledger.CHUNK + 3))
+    stored = list(AuditEntry.objects.filter(action="tests.many").order_by("sequence"))
+    assert [(entry.sequence, entry.chain, entry.metadata) for entry in stored] == [
+        (entry.sequence, entry.chain, entry.metadata) for entry in entries
+    ]
+    assert verify().ok
 
 
 def sequences_and_actions():

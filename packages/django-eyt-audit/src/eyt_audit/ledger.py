@@ -4,10 +4,12 @@ On PostgreSQL an append is one statement in the steady state, whatever the numbe
 
     WITH head AS (UPDATE chain head SET sequence = <last>, chain = <last value>
                   WHERE sequence = <known> AND chain = <known value> RETURNING 1)
-    INSERT INTO entries (...) SELECT v.* FROM head, (VALUES ...) AS v
+    INSERT INTO entries (...) SELECT r.* FROM head, jsonb_populate_recordset(NULL::entries, <rows>) AS r
 
 Each connection remembers the head it last wrote, so the new entries' numbers and chain values are computed in
-Python (the key never reaches the database) before the statement. The head's row lock, held until the
+Python (the key never reaches the database) before the statement. The rows travel as one JSON parameter: each is
+the canonical form its chain value covers, plus that value, so what is stored is what was chained, and no value is
+converted twice. The head's row lock, held until the
 transaction ends, makes appenders queue, so numbers follow commit order and a rollback gives them back: no gaps,
 no duplicates. When another process appended in between, the compare fails, nothing is inserted, and the append
 takes the head's lock first (``UPDATE ... RETURNING``), then runs the same statement: one more round trip.
@@ -23,13 +25,13 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import JSONField, Model, sql
+from django.db.models import Model, sql
 
 from eyt_audit.canonical import canonical_bytes, format_datetime
 from eyt_audit.chain import GENESIS, linker
@@ -64,15 +66,21 @@ def canonical_row(ordered: Sequence[Any]) -> bytes:
 
 def chained_entries(rows: Sequence[Mapping[str, Any]], last: int, previous: str) -> list[AuditEntry]:
     """Entries numbered up to ``last`` and chained on from ``previous``."""
+    return [entry for entry, _canonical in _chain(rows, last, previous)]
+
+
+def _chain(rows: Sequence[Mapping[str, Any]], last: int, previous: str) -> list[tuple[AuditEntry, bytes]]:
+    """``chained_entries()``, each with the canonical form its chain value covers."""
     link_with = linker()
-    entries = []
+    chained = []
     sequence = last - len(rows)
     for row in rows:
         sequence += 1
         values = {**row, "sequence": sequence}
-        previous = link_with(previous, canonical_form(values))
-        entries.append(AuditEntry(**values, chain=previous))
-    return entries
+        canonical = canonical_form(values)
+        previous = link_with(previous, canonical)
+        chained.append((AuditEntry(**values, chain=previous), canonical))
+    return chained
 
 
 def append(rows: Sequence[Mapping[str, Any]], using: str, savepoint: str | None = None) -> list[AuditEntry]:
@@ -91,15 +99,15 @@ def append(rows: Sequence[Mapping[str, Any]], using: str, savepoint: str | None 
         return entries
     known: tuple[int, str] | None = getattr(connection, _KNOWN_HEAD, None)
     if known is not None:
-        entries = chained_entries(rows, known[0] + len(rows), known[1])
-        if _insert_after(connection, entries, known, savepoint):
-            return entries
+        chained = _chain(rows, known[0] + len(rows), known[1])
+        if _insert_after(connection, chained, known, savepoint):
+            return [entry for entry, _canonical in chained]
         savepoint = None  # the statement that found another head created it
     last, previous = _claim(connection, len(rows), using, savepoint)
-    entries = chained_entries(rows, last, previous)
-    if not _insert_after(connection, entries, (last, previous)):
+    chained = _chain(rows, last, previous)
+    if not _insert_after(connection, chained, (last, previous)):
         raise RuntimeError("eyt_audit: the chain head changed while this transaction held its lock")
-    return entries
+    return [entry for entry, _canonical in chained]
 
 
 def head_of(using: str) -> tuple[int, str]:
@@ -199,19 +207,23 @@ def _create_head(using: str) -> None:
 
 
 def _insert_after(
-    connection: BaseDatabaseWrapper, entries: list[AuditEntry], known: tuple[int, str], savepoint: str | None = None
+    connection: BaseDatabaseWrapper,
+    chained: list[tuple[AuditEntry, bytes]],
+    known: tuple[int, str],
+    savepoint: str | None = None,
 ) -> bool:
-    """Insert ``entries`` and move the head to the last of them, if the head is still ``known``: one statement
-    per ``CHUNK`` entries. False (nothing written) when another transaction had moved the head. The connection
-    remembers the new head."""
-    for start in range(0, len(entries), CHUNK):
-        chunk = entries[start : start + CHUNK]
+    """Insert the ``chained`` entries and move the head to the last of them, if the head is still ``known``: one
+    statement per ``CHUNK`` entries. False (nothing written) when another transaction had moved the head. The
+    connection remembers the new head."""
+    for start in range(0, len(chained), CHUNK):
+        chunk = chained[start : start + CHUNK]
         if not _insert_chunk(connection, chunk, known, savepoint):
             setattr(connection, _KNOWN_HEAD, None)
             if start:
                 raise RuntimeError("eyt_audit: the chain head changed while this transaction held its lock")
             return False
-        known, savepoint = (chunk[-1].sequence, chunk[-1].chain), None
+        last = chunk[-1][0]
+        known, savepoint = (last.sequence, last.chain), None
     setattr(connection, _KNOWN_HEAD, known)
     return True
 
@@ -221,58 +233,42 @@ _KNOWN_HEAD = "_eyt_audit_known_head"
 
 
 def _insert_chunk(
-    connection: BaseDatabaseWrapper, entries: list[AuditEntry], known: tuple[int, str], savepoint: str | None
+    connection: BaseDatabaseWrapper,
+    chained: list[tuple[AuditEntry, bytes]],
+    known: tuple[int, str],
+    savepoint: str | None,
 ) -> bool:
-    params: list[Any] = [entries[-1].sequence, entries[-1].chain, HEAD_ID, *known]
-    preparers = _preparers(connection.alias)
-    for entry in entries:
-        values = entry.__dict__
-        params.extend(prepare(values[attname]) if prepare else values[attname] for attname, prepare in preparers)
-    statement = _insert_statement(connection.alias, len(entries))
+    last = chained[-1][0]
+    rows = b"[" + b",".join(_stored_row(canonical, entry.chain) for entry, canonical in chained) + b"]"
+    params: list[Any] = [last.sequence, last.chain, HEAD_ID, *known, rows.decode()]
+    statement = _insert_statement(connection.alias)
     if savepoint:
         statement = f"{connection.ops.savepoint_create_sql(savepoint)}; {statement}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         if savepoint:
             cursor.nextset()
-        return bool(cursor.rowcount == len(entries))
+        return bool(cursor.rowcount == len(chained))
 
 
-#: Fields whose values ``build_row()`` and ``chained_entries()`` already give in the type the database takes.
-_READY = frozenset({"BigIntegerField", "CharField", "DateTimeField"})
+def _stored_row(canonical: bytes, chain: str) -> bytes:
+    """The JSON object of an entry's columns: its canonical form (an object of every other column) plus its chain
+    value (hex digits, nothing to escape)."""
+    return canonical[:-1] + b',"chain":"' + chain.encode() + b'"}'
 
 
 @functools.lru_cache(maxsize=8)
-def _preparers(using: str) -> list[tuple[str, Callable[[Any], Any] | None]]:
-    """Per column of the entries table, its attribute and what ``Model.save()`` would do to its value (``None``:
-    nothing), looked up once instead of once per value."""
-    connection = connections[using]
-    preparers: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for field in AuditEntry._meta.concrete_fields:
-        kind = field.get_internal_type()
-        if kind in _READY:
-            preparers.append((field.attname, None))
-        elif isinstance(field, JSONField):
-            preparers.append((field.attname, functools.partial(connection.ops.adapt_json_value, encoder=field.encoder)))
-        else:
-            preparers.append((field.attname, functools.partial(field.get_db_prep_save, connection=connection)))
-    return preparers
-
-
-@functools.lru_cache(maxsize=32)
-def _insert_statement(using: str, count: int) -> str:
-    """The compare-and-insert statement for ``count`` entries."""
+def _insert_statement(using: str) -> str:
+    """The compare-and-insert statement; its last parameter is a JSON array of ``_stored_row()`` objects."""
     connection = connections[using]
     quote = connection.ops.quote_name
-    fields = AuditEntry._meta.concrete_fields
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    # Typed placeholders: VALUES in a SELECT does not take its types from the INSERT's columns.
-    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    entries = _table(connection, AuditEntry)
+    columns = ", ".join(quote(str(field.column)) for field in AuditEntry._meta.concrete_fields)
     return (
         f"WITH head AS (UPDATE {_table(connection, ChainHead)} SET sequence = %s, chain = %s"
         f" WHERE id = %s AND sequence = %s AND chain = %s RETURNING 1)"
-        f" INSERT INTO {_table(connection, AuditEntry)} ({columns})"
-        f" SELECT v.* FROM head, (VALUES {', '.join([row] * count)}) AS v"
+        f" INSERT INTO {entries} ({columns})"
+        f" SELECT {columns} FROM head, jsonb_populate_recordset(NULL::{entries}, %s::jsonb) AS r"
     )
 
 
