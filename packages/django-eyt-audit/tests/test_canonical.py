@@ -3,7 +3,7 @@ import uuid
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from eyt_audit.canonical import MASKED, canonical_bytes, clean, mask_secrets
+from eyt_audit.canonical import MASKED, canonical_bytes, clean, is_secret, mask_secrets
 
 
 def test_datetimes_become_utc_and_decimals_strings():
@@ -28,6 +28,15 @@ def test_secrets_are_masked_at_any_depth_by_key_fragment():
         "user": {"Password": MASKED, "list": [{"stripe_secret": MASKED}]},
         "note": "secret is fine as a value",
     }
+
+
+def test_secret_fragments_match_whatever_the_case_on_either_side():
+    assert mask_secrets({"api_key": 1, "X-Auth-Token": 2, "other": 3}, ("API_KEY", "token")) == {
+        "api_key": MASKED,
+        "X-Auth-Token": MASKED,
+        "other": 3,
+    }
+    assert is_secret("Stripe_SECRET_key", ["secret"]) and not is_secret("score", ["secret"])
 
 
 def test_canonical_bytes_do_not_depend_on_key_order():

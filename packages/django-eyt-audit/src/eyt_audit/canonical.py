@@ -69,19 +69,28 @@ def _clean_scalar(value: Any) -> Any:
 
 
 def is_secret(name: str, fragments: Iterable[str]) -> bool:
-    lowered = name.lower()
-    return any(fragment.lower() in lowered for fragment in fragments)
+    return _matches(name, _lowered(fragments))
 
 
 def mask_secrets(value: Any, fragments: Iterable[str]) -> Any:
     """``value`` (already cleaned) with every item under a secret-looking key replaced by ``MASKED``."""
-    fragments = tuple(fragments)
+    return _mask(value, _lowered(fragments))
+
+
+def _lowered(fragments: Iterable[str]) -> tuple[str, ...]:
+    return tuple(fragment.lower() for fragment in fragments)
+
+
+def _matches(name: str, lowered: tuple[str, ...]) -> bool:
+    name = name.lower()
+    return any(fragment in name for fragment in lowered)
+
+
+def _mask(value: Any, lowered: tuple[str, ...]) -> Any:
     if isinstance(value, dict):
-        return {
-            key: MASKED if is_secret(key, fragments) else mask_secrets(item, fragments) for key, item in value.items()
-        }
+        return {key: MASKED if _matches(key, lowered) else _mask(item, lowered) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask_secrets(item, fragments) for item in value]
+        return [_mask(item, lowered) for item in value]
     return value
 
 
