@@ -4,12 +4,12 @@
         [--ops 200] [--rounds 5] [--verify-size 1000000]
 
 Creates a throwaway database next to DATABASE_URL's and measures queries and the median wall time of each tracked
-operation as a ratio to the untracked model (autocommit, then each operation in its own atomic block). The rounds
-interleave the sides, each round in another order, and every operation is timed alone, so a burst of load on the
-machine moves a few samples, not a side's figure. For scale it times a floor: the untracked model plus one more raw
-INSERT in the same commit, the least any same-commit trail adds. Then it measures the append rate of 4 writer
-processes and the verify rate over a chain of --verify-size entries (filled with COPY, chain values from the
-package's own canonical form and key), prints the tables and drops the database.
+operation as a ratio to the untracked model (autocommit, then each operation in its own atomic block). The sides
+take turns, 20 operations each, and every operation is timed alone, so a change in the machine's speed lands on
+every side alike and a burst of load moves a few samples, not a side's figure. For scale it times a floor: the
+untracked model plus one more raw INSERT in the same commit, the least any same-commit trail adds. Then it measures
+the append rate of 4 writer processes and the verify rate over a chain of --verify-size entries (filled with COPY,
+chain values from the package's own canonical form and key), prints the tables and drops the database.
 """
 
 from __future__ import annotations
@@ -105,38 +105,52 @@ OPERATIONS = ("create", "update", "no-op save", "delete")
 FLOOR = "floor: 1 more INSERT"
 
 
-def measure(model, ops: int, atomic: bool) -> dict[str, tuple[list[float], float]]:
-    """The seconds each operation took, and queries per operation, for ``ops`` objects of ``model``."""
+SLICE = 20  # operations of one kind on one side before the next side takes its turn
+
+
+def step(operation: str, model, objs: list, i: int, joined) -> None:
+    """Operation number ``i`` of one kind on ``model``; ``objs`` holds the objects its creates made."""
+    if operation == "create":
+        objs.append(
+            model.objects.create(
+                name=f"n{i}", email=f"{i}@example.com", score=i, price=Decimal("1.50"), active=True, joined=joined
+            )
+        )
+    elif operation == "update":
+        objs[i].score = i + 1
+        objs[i].save()
+    elif operation == "no-op save":
+        objs[i].save()
+    else:
+        objs[i].delete()
+
+
+def measure_round(models: dict, ops: int, atomic: bool, turn: int, durations: dict, queries: dict) -> None:
+    """``ops`` operations of each kind on every side, in slices of ``SLICE`` taken in turn, so that the machine's
+    drift in speed lands on every side alike. Adds each operation's seconds to ``durations`` and sets queries per
+    operation in ``queries``."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     joined = timezone.now()
     wrap = transaction.atomic if atomic else _nothing
-    objs = []
-    steps = {
-        "create": lambda i: objs.append(
-            model.objects.create(
-                name=f"n{i}", email=f"{i}@example.com", score=i, price=Decimal("1.50"), active=True, joined=joined
-            )
-        ),
-        "update": lambda i: _update(objs[i], i),
-        "no-op save": lambda i: objs[i].save(),
-        "delete": lambda i: objs[i].delete(),
-    }
-    results = {}
     clock = time.perf_counter
-    for name in OPERATIONS:
-        step = steps[name]
-        counter = Counter()
-        durations = []
-        with connection.execute_wrapper(counter):
-            for i in range(ops):
-                started = clock()
-                with wrap():
-                    step(i)
-                durations.append(clock() - started)
-        results[name] = (durations, counter.count / ops)
-    return results
+    objs: dict[str, list] = {label: [] for label in models}
+    order = list(models.items())
+    for operation in OPERATIONS:
+        counters = {label: Counter() for label in models}
+        for start in range(0, ops, SLICE):
+            turn += 1
+            for label, model in order[turn % len(order) :] + order[: turn % len(order)]:
+                seconds = durations[label][operation]
+                with connection.execute_wrapper(counters[label]):
+                    for i in range(start, min(start + SLICE, ops)):
+                        started = clock()
+                        with wrap():
+                            step(operation, model, objs[label], i, joined)
+                        seconds.append(clock() - started)
+        for label, counter in counters.items():
+            queries[label][operation] = counter.count / ops
 
 
 class Counter:
@@ -158,11 +172,6 @@ class _nothing:
         return False
 
 
-def _update(obj, i):
-    obj.score = i + 1
-    obj.save()
-
-
 def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dict[str, tuple[float, float]]]]:
     from benchapp.models import Floor, Plain, WithAuditlog, WithEyt, WithHistory
 
@@ -174,15 +183,11 @@ def per_operation(ops: int, rounds: int) -> dict[tuple[str, bool], dict[str, dic
         FLOOR: Floor,
     }
     table: dict = {}
-    order = list(models.items())
     for atomic in (False, True):
         durations: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPERATIONS} for label in models}
         queries: dict[str, dict[str, float]] = {label: {} for label in models}
-        for round_ in range(rounds):  # interleaved rounds, each in another order, so drift hits every side alike
-            for label, model in order[round_ % len(order) :] + order[: round_ % len(order)]:
-                for op, (seconds, count) in measure(model, ops, atomic).items():
-                    durations[label][op].extend(seconds)
-                    queries[label][op] = count
+        for round_ in range(rounds):
+            measure_round(models, ops, atomic, round_, durations, queries)
         table[atomic] = {
             label: {op: (statistics.median(durations[label][op]), queries[label][op]) for op in OPERATIONS}
             for label in models
