@@ -4,15 +4,15 @@ On PostgreSQL an append is one statement in the steady state, whatever the numbe
 
     WITH head AS (UPDATE chain head SET sequence = <last>, chain = <last value>
                   WHERE sequence = <known> AND chain = <known value> RETURNING 1)
-    INSERT INTO entries (...) SELECT r.* FROM head, jsonb_populate_recordset(NULL::entries, <rows>) AS r
+    INSERT INTO entries (...) SELECT ... FROM head, jsonb_populate_recordset(NULL::entries, <rows>) AS r
 
 Each connection remembers the head it last wrote, so the new entries' numbers and chain values are computed in
 Python (the key never reaches the database) before the statement. The rows travel as one JSON parameter: each is
 the canonical form its chain value covers, plus that value, so what is stored is what was chained, and no value is
-converted twice. The head's row lock, held until the
-transaction ends, makes appenders queue, so numbers follow commit order and a rollback gives them back: no gaps,
-no duplicates. When another process appended in between, the compare fails, nothing is inserted, and the append
-takes the head's lock first (``UPDATE ... RETURNING``), then runs the same statement: one more round trip.
+converted twice. The head's row lock, held until the transaction ends, makes appenders queue, so numbers follow
+commit order and a rollback gives them back: no gaps, no duplicates. When another process appended in between, the
+compare fails, nothing is inserted, and the append takes the head's lock first (``UPDATE ... RETURNING``), then
+runs the same statement: one more round trip.
 Other databases always take the lock first and run three or four statements.
 
 ``canonical_form()`` gives the bytes a chain value covers, both when writing and when verifying. ``iter_rows()``
