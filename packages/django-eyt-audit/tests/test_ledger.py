@@ -16,6 +16,7 @@ from eyt_audit.context import bind
 from eyt_audit.middleware import context_for
 from eyt_audit.models import ENTRY_FIELDS, AuditEntry
 from eyt_audit.verification import verify
+from tests.testapp.models import Gadget
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,38 @@ def test_an_append_larger_than_one_statement_is_split_and_stays_chained():
     assert [(entry.sequence, entry.chain, entry.metadata) for entry in stored] == [
         (entry.sequence, entry.chain, entry.metadata) for entry in entries
     ]
+    assert verify().ok
+
+
+@pytest.fixture
+def server_side_binding():
+    """The default connection reopened with Django's ``server_side_binding`` option: statements cannot be batched
+    with their savepoint, so appends take the path that sends the savepoint on its own."""
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    options["server_side_binding"] = True
+    yield
+    connection.close()
+    del options["server_side_binding"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_appends_work_with_server_side_binding(server_side_binding, tracked_models):
+    record("tests.first", metadata={"text": 'é "quoted" \\ path'})
+    with transaction.atomic():
+        record("tests.second")
+        gadget = Gadget.objects.create(name="g", data={"a": [1, None]}, pin="1234")
+    gadget.name = "h"
+    gadget.save()
+    assert type(connection.connection.cursor()).__name__ == "ServerBindingCursor"
+    assert sequences_and_actions() == [
+        (1, "tests.first"),
+        (2, "tests.second"),
+        (3, "testapp.gadget.created"),
+        (4, "testapp.gadget.updated"),
+    ]
+    assert AuditEntry.objects.get(sequence=1).metadata == {"text": 'é "quoted" \\ path'}
     assert verify().ok
 
 
