@@ -14,6 +14,7 @@ from eyt_notify.channels import locmem
 from eyt_notify.exceptions import InvalidChannel, UnknownNotificationType
 from eyt_notify.models import Delivery, Notification
 from eyt_notify.preferences import set_preference
+from eyt_notify.types import NotificationType, get_type
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,23 @@ def test_every_shape_of_recipients(make_user, shape):
     assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in users[:3])
 
 
+def test_a_sliced_queryset_notifies_the_users_in_the_slice(make_user):
+    users = [make_user() for _ in range(4)]
+    result = notify(get_user_model().objects.order_by("-pk")[:2], "team.invite", title="x")
+    assert result.created == 2
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in users[2:])
+
+
+@pytest.mark.parametrize("empty", ["none", "empty in", "no match"])
+def test_a_queryset_that_selects_nobody_notifies_nobody(user, committed, empty):
+    users = get_user_model().objects
+    recipients = {"none": users.none(), "empty in": users.filter(pk__in=[]), "no match": users.filter(pk=-1)}[empty]
+    with committed():
+        result = notify(recipients, "match.starting", title="x")
+    assert (result.created, result.deliveries, result.notification) == (0, 0, None)
+    assert not Notification.objects.exists()
+
+
 def test_a_queryset_with_a_join_notifies_each_user_once(make_user):
     alice = make_user()
     for name in ("a", "b"):
@@ -136,6 +154,37 @@ def test_recipients_must_be_users(user):
     with pytest.raises(TypeError, match="must be User objects"):
         notify([user, "bob"], "team.invite", title="x")
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("recipients", [1, None, "alice", b"alice"])
+def test_recipients_that_are_not_users_or_collections_are_named(recipients):
+    with pytest.raises(TypeError, match=r"recipients must be a User, a queryset or iterable of them, or a Group, not"):
+        notify(recipients, "team.invite", title="x")
+    assert not Notification.objects.exists()
+
+
+def test_an_unsaved_recipient_is_refused_by_name(user):
+    unsaved = get_user_model()(username="ghost")
+    for recipients in (unsaved, [user, unsaved]):
+        with pytest.raises(ValueError, match="recipient <User: ghost> is not saved yet"):
+            notify(recipients, "team.invite", title="x")
+    assert not Notification.objects.exists()
+
+
+def test_channels_given_as_one_string_are_refused(user):
+    with pytest.raises(TypeError, match="channels must be a list of channel names, not the string 'email'"):
+        notify(user, "match.starting", title="x", channels="email")
+    assert not Notification.objects.exists()
+
+
+def test_a_type_object_must_be_the_registered_one(user):
+    with pytest.raises(UnknownNotificationType, match="'x.unregistered' is not registered as given"):
+        notify(user, NotificationType("x.unregistered"), title="x")
+    changed = NotificationType("match.starting", category="matches", channels=("inapp", "memory"))
+    with pytest.raises(UnknownNotificationType, match="'match.starting' is not registered as given"):
+        notify(user, changed, title="x")
+    assert not Notification.objects.exists()
+    assert notify(user, get_type("match.starting"), title="x").created == 1
 
 
 def test_queries_grow_with_batches_not_recipients(make_user, settings):

@@ -36,6 +36,8 @@ def test_setting_again_updates_the_one_row(user):
         (("sms", True), {"notification_type": "team.invite"}, "not delivered on 'sms'"),
         (("email", True), {}, "exactly one"),
         (("email", True), {"notification_type": "x", "category": "y"}, "exactly one"),
+        (("email", False), {"category": "nope"}, r"No notification type is in category 'nope' \(categories: .*matches"),
+        (("emial", False), {"category": "matches"}, "No type in category 'matches' is delivered on 'emial'"),
     ],
 )
 def test_refused_changes_raise_and_write_nothing(user, args, kwargs, error):

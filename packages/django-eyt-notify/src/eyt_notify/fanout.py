@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, router, transaction
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
@@ -61,14 +62,18 @@ def notify(
     each recipient's language, when they send). Repeating ``idempotency_key`` for a recipient creates nothing new.
     """
     ntype = get_type(type)
+    if isinstance(channels, str):
+        raise TypeError(f"notify() channels must be a list of channel names, not the string {channels!r}.")
     rules = channel_rules(ntype, channels)
     _check_channels(rules)
     row = _row(ntype, title, message, context, priority, action_url, idempotency_key, actor, target, data, expires_at)
     user_model = get_user_model()
+    _check_recipients(recipients, user_model)
     using = router.db_for_write(Notification)
     recipient_ids: Iterable[Any]
     with transaction.atomic(using=using):
         if isinstance(recipients, user_model):
+            _check_saved(recipients)
             result, recipient_ids = _notify_one(recipients, ntype, rules, row), [recipients.pk]
         else:
             queryset = _as_queryset(recipients, user_model)
@@ -82,6 +87,21 @@ def notify(
         if result.deliveries:
             transaction.on_commit(_wake_up, using=using, robust=True)
     return result
+
+
+def _check_recipients(recipients: Any, user_model: type[models.Model]) -> None:
+    if isinstance(recipients, str | bytes) or not isinstance(
+        recipients, user_model | Group | models.Manager | Iterable
+    ):
+        raise TypeError(
+            f"notify() recipients must be a {user_model.__name__}, a queryset or iterable of them, or a Group, "
+            f"not {type(recipients).__name__} {recipients!r}."
+        )
+
+
+def _check_saved(user: models.Model) -> None:
+    if user.pk is None:
+        raise ValueError(f"notify() recipient {user!r} is not saved yet: save it before notifying it.")
 
 
 def _check_channels(rules: Sequence[ChannelRule]) -> None:
@@ -169,7 +189,10 @@ def _as_queryset(recipients: Any, user_model: type[models.Model]) -> models.Quer
         return None
     if recipients.model is not user_model:
         raise TypeError(f"notify() recipients must be {user_model.__name__} objects, not {recipients.model.__name__}.")
-    queryset = recipients.order_by()
+    queryset: models.QuerySet[Any] = recipients
+    if queryset.query.is_sliced:  # a slice cannot be reordered or made distinct: select within it instead
+        queryset = user_model._default_manager.filter(pk__in=queryset.values("pk"))
+    queryset = queryset.order_by()
     if len(queryset.query.alias_map) > 1 and not queryset.query.distinct:
         queryset = queryset.distinct()  # a join could name a user twice
     return queryset
@@ -206,7 +229,10 @@ def _notify_queryset(
     recipient_ids = queryset.values_list("pk", flat=True)
     connection = connections[using]
     if connection.vendor == "postgresql":
-        source, params = recipient_ids.query.get_compiler(using=using).as_sql()
+        try:
+            source, params = recipient_ids.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:  # .none(), pk__in=[]: Django knows without asking the database
+            return NotifyResult(0, 0), _Span()
         inserted = sql.insert_select(connection, source, params, ntype, rules, row)
         return NotifyResult(inserted.created, inserted.deliveries), _Span().add(inserted)
     span, created, deliveries = _Span(), 0, 0
@@ -233,6 +259,7 @@ def _notify_iterable(
         for user in users:
             if not isinstance(user, user_model):
                 raise TypeError(f"notify() recipients must be {user_model.__name__} objects, got {user!r}.")
+            _check_saved(user)
         ids = list(dict.fromkeys(user.pk for user in users))
         if connection.vendor == "postgresql":
             inserted = sql.insert_ids(connection, ids, ntype, rules, row)

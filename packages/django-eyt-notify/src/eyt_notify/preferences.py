@@ -15,7 +15,7 @@ from django.db import transaction
 
 from eyt_notify.integrations import audit
 from eyt_notify.models import NotificationPreference, PreferenceScope
-from eyt_notify.types import INAPP, NotificationType, get_type
+from eyt_notify.types import INAPP, NotificationType, get_type, registered_types
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
@@ -96,6 +96,7 @@ def set_preference(
     else:
         if not enabled and channel == INAPP:
             raise ValueError("In-app notifications are always stored and cannot be turned off.")
+        _check_category(str(category), channel)
         scope, key = PreferenceScope.CATEGORY, str(category)
     with transaction.atomic():
         # any AUTH_USER_MODEL; the stubs type the foreign key as the checked settings' model
@@ -104,3 +105,18 @@ def set_preference(
         )
         audit.preference_changed(user, scope=scope, key=key, channel=channel, enabled=enabled)
     return preference
+
+
+def _check_category(category: str, channel: str) -> None:
+    """A category override must concern a category some registered type is in, on a channel one of them uses."""
+    types = [ntype for ntype in registered_types() if ntype.category == category]
+    if not types:
+        known = sorted({ntype.category for ntype in registered_types()})
+        raise ValueError(
+            f"No notification type is in category {category!r} (categories: {', '.join(known) or 'none'})."
+        )
+    channels = sorted({name for ntype in types for name in ntype.channels})
+    if channel not in channels:
+        raise ValueError(
+            f"No type in category {category!r} is delivered on {channel!r} (their channels: {', '.join(channels)})."
+        )

@@ -100,7 +100,12 @@ def unregister_type(key: str) -> None:
 def get_type(key: str | NotificationType) -> NotificationType:
     """The registered type of ``key``; an unknown key raises ``UnknownNotificationType`` listing the known ones."""
     if isinstance(key, NotificationType):
-        return key
+        if _registry.get(key.key) == key:
+            return key
+        raise UnknownNotificationType(
+            f"Notification type {key.key!r} is not registered as given: declare it with "
+            "eyt_notify.types.register_type() first (the worker that sends it looks it up by key)."
+        )
     try:
         return _registry[key]
     except KeyError:
