@@ -97,3 +97,15 @@ def test_e007_when_the_count_cache_alias_is_not_in_caches():
         messages = checks.check_live()
     assert ids(messages) == ["eyt_notify.E007"]
     assert "default" in messages[0].hint
+
+
+def test_w003_when_links_leave_the_site_without_a_site_url():
+    email = {"email": {"BACKEND": "eyt_notify.channels.email.EmailChannel"}}
+    with override_settings(EYT_NOTIFY_SITE_URL=None, EYT_NOTIFY_CHANNELS={**INAPP, **email}):
+        messages = checks.check_site_url()
+    assert ids(messages) == ["eyt_notify.W003"]
+    assert "sent on email stay relative" in messages[0].msg
+    with override_settings(EYT_NOTIFY_SITE_URL="https://eyt.example", EYT_NOTIFY_CHANNELS={**INAPP, **email}):
+        assert checks.check_site_url() == []
+    with override_settings(EYT_NOTIFY_SITE_URL=None, EYT_NOTIFY_CHANNELS=INAPP):
+        assert checks.check_site_url() == []  # in-app links stay on the site

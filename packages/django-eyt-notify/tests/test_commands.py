@@ -2,7 +2,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from eyt_notify import notify
@@ -17,6 +17,23 @@ def test_dispatch_sends_what_no_task_picked_up(user):
     call_command("eyt_notify_dispatch", stdout=out)
     assert "claimed 1, sent 1," in out.getvalue()
     assert Delivery.objects.get().status == "sent"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["--batch-size", "0"], "--batch-size must be a positive number, not 0"),
+        (["--max-batches", "-1"], "--max-batches must be a positive number, not -1"),
+        (["--loop", "0"], "--loop must be a positive number, not 0.0"),
+        (["--channel", "emial"], r"--channel 'emial' is not a configured outbox channel \(choose from: discord, email, memory"),
+        (["--channel", "inapp"], "--channel 'inapp' is not a configured outbox channel"),
+    ],
+)
+def test_dispatch_refuses_arguments_that_would_do_nothing(user, arguments, error):
+    notify(user, "team.invite", title="x", channels=["memory"])
+    with pytest.raises(CommandError, match=error):
+        call_command("eyt_notify_dispatch", *arguments, stdout=StringIO())
+    assert Delivery.objects.get().status == "pending"
 
 
 def test_cleanup_applies_retention(make_user, settings):

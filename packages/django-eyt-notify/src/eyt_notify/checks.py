@@ -101,6 +101,33 @@ def check_numbers(**kwargs: Any) -> list[CheckMessage]:
 
 
 @register()
+def check_site_url(**kwargs: Any) -> list[CheckMessage]:
+    """W003: links leave the site (email, push, SMS...) but ``EYT_NOTIFY_SITE_URL`` is unset: they stay relative."""
+    from eyt_notify.channels import channels
+
+    configured = settings.EYT_NOTIFY_CHANNELS
+    if settings.EYT_NOTIFY_SITE_URL or not isinstance(configured, dict):
+        return []
+    external = []
+    for alias in configured:
+        try:
+            if channels.create(alias).external:
+                external.append(alias)
+        except (ImproperlyConfigured, ImportError, TypeError):
+            continue  # E001 reports it
+    if not external:
+        return []
+    return [
+        Warning(
+            f"EYT_NOTIFY_SITE_URL is not set, so action URLs sent on {', '.join(external)} stay relative "
+            "(a link such as /matches/7/ in an email leads nowhere).",
+            hint="Set EYT_NOTIFY_SITE_URL to the site's base URL, e.g. 'https://example.com'.",
+            id="eyt_notify.W003",
+        )
+    ]
+
+
+@register()
 def check_task_backend(**kwargs: Any) -> list[CheckMessage]:
     """W001: the wake-up task runs in the request (immediate backend); W002: the task backend alias is missing."""
     from django.conf import settings as django_settings

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from eyt_notify.conf import settings
 from eyt_notify.dispatch import dispatch
+from eyt_notify.types import INAPP
 
 
 class Command(BaseCommand):
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        _check(options)
         while True:
             report = dispatch(
                 batch_size=options["batch_size"], max_batches=options["max_batches"], channel=options["channel"]
@@ -33,3 +36,15 @@ class Command(BaseCommand):
             if not options["loop"]:
                 return
             time.sleep(options["loop"])
+
+
+def _check(options: dict[str, Any]) -> None:
+    for name in ("batch_size", "max_batches", "loop"):
+        if options[name] is not None and options[name] <= 0:
+            raise CommandError(f"--{name.replace('_', '-')} must be a positive number, not {options[name]}.")
+    channel = options["channel"]
+    outbox = sorted(alias for alias in settings.EYT_NOTIFY_CHANNELS if alias != INAPP)
+    if channel is not None and channel not in outbox:
+        raise CommandError(
+            f"--channel {channel!r} is not a configured outbox channel (choose from: {', '.join(outbox)})."
+        )
