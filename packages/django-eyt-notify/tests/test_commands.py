@@ -25,7 +25,10 @@ def test_dispatch_sends_what_no_task_picked_up(user):
         (["--batch-size", "0"], "--batch-size must be a positive number, not 0"),
         (["--max-batches", "-1"], "--max-batches must be a positive number, not -1"),
         (["--loop", "0"], "--loop must be a positive number, not 0.0"),
-        (["--channel", "emial"], r"--channel 'emial' is not a configured outbox channel \(choose from: discord, email, memory"),
+        (
+            ["--channel", "emial"],
+            r"--channel 'emial' is not a configured outbox channel \(choose from: discord, email, memory",
+        ),
         (["--channel", "inapp"], "--channel 'inapp' is not a configured outbox channel"),
     ],
 )

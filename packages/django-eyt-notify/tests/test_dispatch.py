@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 import random
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 from eyt_notify import notify, signals
 from eyt_notify.channels import locmem
 from eyt_notify.dispatch import dispatch, retry_delay
-from eyt_notify.models import Delivery, QuietHours
+from eyt_notify.models import Delivery, Notification, NotificationTemplate, QuietHours
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +47,13 @@ def test_deliveries_not_yet_due_wait(user):
     assert delivery.status == "sent"
 
 
+def dispatch_logs(caplog):
+    """(level, with traceback) of each record the worker logged."""
+    return [(r.levelname, r.exc_info is not None) for r in caplog.records if r.name == "eyt_notify.dispatch"]
+
+
 @override_settings(EYT_NOTIFY_CHANNELS=FLAKY, EYT_NOTIFY_MAX_ATTEMPTS=3)
-def test_failures_are_retried_with_backoff_then_dead(user):
+def test_failures_are_retried_with_backoff_then_dead(user, caplog):
     from tests.flaky import FlakyChannel
 
     FlakyChannel.failures = 10
@@ -56,16 +62,61 @@ def test_failures_are_retried_with_backoff_then_dead(user):
     signals.delivery_failed.connect(receiver := lambda **kw: failed.append(kw["final"]))
     try:
         now = timezone.now()
-        for _ in range(3):
-            dispatch(now=now)
-            delivery.refresh_from_db()
-            assert delivery.next_attempt_at > now or delivery.status == "dead"
-            now = delivery.next_attempt_at
+        with caplog.at_level(logging.WARNING, logger="eyt_notify.dispatch"):
+            for _ in range(3):
+                dispatch(now=now)
+                delivery.refresh_from_db()
+                assert delivery.next_attempt_at > now or delivery.status == "dead"
+                now = delivery.next_attempt_at
     finally:
         signals.delivery_failed.disconnect(receiver)
     assert (delivery.status, delivery.attempts) == ("dead", 3)
     assert delivery.last_error == "DeliveryError: provider unavailable"
     assert failed == [False, False, True]
+    # Retries are a warning without traceback; only the failure that ends the delivery is an error with one.
+    assert dispatch_logs(caplog) == [("WARNING", False), ("WARNING", False), ("ERROR", True)]
+
+
+def test_a_type_no_longer_registered_is_dead_at_once_and_logged_once(user, caplog):
+    notification = Notification.objects.create(recipient=user, notification_type="x.unreg", category="x", title="x")
+    delivery = Delivery.objects.create(notification=notification, channel="memory")
+    with caplog.at_level(logging.WARNING, logger="eyt_notify.dispatch"):
+        report = dispatch()
+    delivery.refresh_from_db()
+    assert (report.dead, delivery.status, delivery.attempts) == (1, "dead", 1)
+    assert delivery.last_error.startswith("The notification type 'x.unreg' is not registered")
+    assert dispatch_logs(caplog) == [("ERROR", True)]
+    assert locmem.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"subject": "Broken {% if %}"}, "NotificationTemplate team.invite/memory/* (subject)"),
+        ({"body": '{% include "eyt_notify/nowhere.txt" %}'}, "eyt_notify/nowhere.txt"),
+    ],
+)
+def test_a_template_that_cannot_render_is_dead_at_once(user, fields, error):
+    NotificationTemplate.objects.create(notification_type="team.invite", channel="memory", **fields)
+    delivery = one_delivery(user)
+    report = dispatch()
+    delivery.refresh_from_db()
+    assert (report.dead, delivery.status, delivery.attempts) == (1, "dead", 1)
+    assert delivery.last_error.startswith("Cannot render 'team.invite' for 'memory': ")
+    assert error in delivery.last_error
+    assert locmem.outbox == []
+
+
+def test_an_expired_notification_is_skipped_not_sent_nor_retried(user):
+    delivery = one_delivery(user, expires_at=timezone.now() + dt.timedelta(hours=1))
+    Notification.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    report = dispatch()
+    delivery.refresh_from_db()
+    assert (report.skipped, report.sent) == (1, 0)
+    assert delivery.status == "skipped"
+    assert delivery.last_error.startswith("Not sent: the notification expired at ")
+    assert locmem.outbox == []
+    assert dispatch(now=timezone.now() + dt.timedelta(days=1)).claimed == 0
 
 
 @override_settings(EYT_NOTIFY_CHANNELS=FLAKY)

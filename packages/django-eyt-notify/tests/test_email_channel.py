@@ -9,7 +9,7 @@ from django.utils import timezone
 from eyt_notify import notify, signals
 from eyt_notify.adapter import NotifyAdapter
 from eyt_notify.dispatch import dispatch
-from eyt_notify.models import Delivery, NotificationTemplate
+from eyt_notify.models import Delivery, Notification, NotificationTemplate
 from eyt_testing.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,18 @@ def test_an_email_reaches_a_real_smtp_server_with_text_and_html(make_user, smtp_
     assert "<b>&lt;Final&gt;</b>" in html  # HTML is
     delivery = Delivery.objects.get()
     assert delivery.provider_message_id == message["Message-ID"]
+
+
+def test_an_unsafe_action_url_is_left_out_of_the_email(make_user, smtp_server, settings):
+    settings.EYT_NOTIFY_SITE_URL = "https://eyt.example"
+    notify(make_user("bob"), "payment.receipt", title="Receipt", message="Thanks")
+    Notification.objects.update(action_url="javascript:alert(1)")
+    with smtp_settings(smtp_server):
+        assert dispatch().sent == 1
+    message = smtp_server.messages[0]
+    html = message.get_body(("html",)).get_content()
+    assert "javascript" not in html and "<a " not in html
+    assert "javascript" not in message.get_body(("plain",)).get_content()
 
 
 def test_a_refused_recipient_is_dead_and_an_unreachable_server_is_retried(make_user, smtp_server):

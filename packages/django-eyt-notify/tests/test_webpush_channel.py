@@ -13,7 +13,7 @@ from py_vapid import Vapid
 
 from eyt_notify import notify
 from eyt_notify.dispatch import dispatch
-from eyt_notify.models import Delivery, PushSubscription
+from eyt_notify.models import Delivery, Notification, PushSubscription
 from eyt_notify.types import NotificationType, register_type, unregister_type
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,16 @@ def test_every_device_gets_a_decryptable_push_and_a_gone_one_is_removed(user, ht
     assert not PushSubscription.objects.filter(pk=gone.pk).exists()
     assert PushSubscription.objects.filter(user=user).count() == 2
     assert PushSubscription.objects.filter(last_success_at__isnull=False).count() == 2
+
+
+def test_an_unsafe_action_url_is_left_out_of_the_push(user, http_recorder, push_channel):
+    browser = Browser()
+    browser.subscribe(user, f"{http_recorder.url}/push/a")
+    http_recorder.respond(201)
+    notify(user, "match.live", title="x")
+    Notification.objects.update(action_url="javascript:alert(1)")
+    assert dispatch().sent == 1
+    assert browser.decrypt(http_recorder.requests[0].body)["url"] == ""
 
 
 def test_a_server_error_is_retried(user, http_recorder, push_channel):

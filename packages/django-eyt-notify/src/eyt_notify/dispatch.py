@@ -6,7 +6,7 @@ row. Sending happens outside any transaction, through one ``batch()`` per channe
 of a batch share one SMTP connection), and each row's outcome is recorded as soon as it is known. A worker that
 dies leaves its rows ``sending`` with a lease that expires; the next dispatch takes them again, so a delivery is
 late but never lost (at least once). Attempts are counted at claim time, so a row that keeps killing its worker
-still ends ``dead``.
+still ends ``dead``. A notification that has expired by the time its delivery is taken is not sent (``skipped``).
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ def send_batch(deliveries: Sequence[Delivery], report: DispatchReport) -> None:
         with ExitStack() as stack:
             try:
                 deliver: Callable[[Delivery], str] | None = stack.enter_context(channels[alias].batch())
-            except Exception:  # e.g. a channel no longer configured: each delivery then fails (and retries) alone
-                logger.warning("Could not open a batch on channel %r.", alias, exc_info=True)
+            except Exception as error:  # e.g. a channel no longer configured: each delivery then fails alone
+                logger.warning("Could not open a batch on channel %r: %s", alias, error)
                 deliver = None
             for delivery in group:
                 report.add(send(delivery, deliver))
@@ -155,21 +155,45 @@ def _defer_quiet(deliveries: Sequence[Delivery], now: dt.datetime, token: uuid.U
 def send(delivery: Delivery, deliver: Callable[[Delivery], str] | None = None) -> str:
     """Send one claimed delivery and record the outcome; returns ``sent``, ``retried``, ``dead`` or ``skipped``.
 
-    ``deliver`` is the function of an open channel ``batch()``; by default the channel's ``deliver()``.
+    ``deliver`` is the function of an open channel ``batch()``; by default the channel's ``deliver()``. A failure
+    that will be retried is logged as a warning without traceback; one that ends the delivery (dead) as an error
+    with its traceback.
     """
+    expires_at = delivery.notification.expires_at
+    if expires_at is not None and expires_at <= timezone.now():
+        return _finish(
+            delivery, DeliveryStatus.SKIPPED, error=f"Not sent: the notification expired at {expires_at.isoformat()}."
+        )
     if delivery.attempts > settings.EYT_NOTIFY_MAX_ATTEMPTS:
-        return _finish(delivery, DeliveryStatus.DEAD, error="Attempts exhausted (the last worker stopped mid-send).")
+        reason = "Attempts exhausted (the last worker stopped mid-send)."
+        logger.error("Delivery %s on %s is dead: %s", delivery.pk, delivery.channel, reason)
+        return _finish(delivery, DeliveryStatus.DEAD, error=reason)
     try:
         provider_id = (deliver or channels[delivery.channel].deliver)(delivery)
     except NoAddress as error:
         return _finish(delivery, DeliveryStatus.SKIPPED, error=str(error))
     except PermanentDeliveryError as error:
+        logger.error("Delivery %s on %s is dead: %s", delivery.pk, delivery.channel, error, exc_info=True)
         return _finish(delivery, DeliveryStatus.DEAD, error=str(error))
     except Exception as error:
-        logger.warning("Delivery %s on %s failed: %s", delivery.pk, delivery.channel, error, exc_info=True)
-        retry_after = error.retry_after if isinstance(error, DeliveryError) else None
         if delivery.attempts >= settings.EYT_NOTIFY_MAX_ATTEMPTS:
+            logger.error(
+                "Delivery %s on %s is dead after %s attempts: %s",
+                delivery.pk,
+                delivery.channel,
+                delivery.attempts,
+                error,
+                exc_info=True,
+            )
             return _finish(delivery, DeliveryStatus.DEAD, error=_describe(error))
+        logger.warning(
+            "Delivery %s on %s failed (attempt %s, will retry): %s",
+            delivery.pk,
+            delivery.channel,
+            delivery.attempts,
+            error,
+        )
+        retry_after = error.retry_after if isinstance(error, DeliveryError) else None
         next_at = timezone.now() + dt.timedelta(seconds=retry_delay(delivery.attempts, retry_after))
         return _finish(delivery, DeliveryStatus.FAILED, error=_describe(error), next_attempt_at=next_at)
     return _finish(delivery, DeliveryStatus.SENT, provider_message_id=provider_id)

@@ -10,8 +10,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.template import Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import language_code_re
 
 from eyt_notify.types import PRIORITIES
 
@@ -321,3 +323,33 @@ class NotificationTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_type}/{self.channel}/{self.language or '*'}"
+
+    def clean(self) -> None:
+        """Refuse what could never render: an unregistered type, an unconfigured channel, a bad language code or a
+        template with a syntax error (each reported on its field)."""
+        from eyt_notify.channels import channels
+        from eyt_notify.exceptions import UnknownNotificationType
+        from eyt_notify.types import get_type
+
+        errors: dict[str, list[str]] = {}
+        try:
+            get_type(self.notification_type)
+        except UnknownNotificationType as error:
+            errors.setdefault("notification_type", []).append(str(error))
+        if self.channel not in channels:
+            configured = ", ".join(sorted(channels)) or "none"
+            errors.setdefault("channel", []).append(
+                f"The channel {self.channel!r} is not configured in EYT_NOTIFY_CHANNELS (configured: {configured})."
+            )
+        self.language = self.language.strip().lower()
+        if self.language and not language_code_re.match(self.language):
+            errors.setdefault("language", []).append(
+                f"{self.language!r} is not a language code (e.g. 'de' or 'de-at'; empty for any language)."
+            )
+        for name in ("subject", "body", "html_body"):
+            try:
+                Engine.get_default().from_string(getattr(self, name))
+            except TemplateSyntaxError as error:
+                errors.setdefault(name, []).append(f"Template syntax error: {error}")
+        if errors:
+            raise ValidationError(errors)

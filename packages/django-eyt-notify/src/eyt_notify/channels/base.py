@@ -2,8 +2,9 @@
 
 A backend gets a claimed ``Delivery``; ``deliver()`` finds the recipient's address, renders the message in the
 recipient's language and calls ``send()``. It returns the provider's message id, or raises ``DeliveryError``
-(retried with backoff), ``PermanentDeliveryError`` (dead at once) or ``NoAddress`` (skipped). The worker goes
-through ``batch()``, which a backend may override to share a connection between the deliveries of a batch.
+(retried with backoff), ``PermanentDeliveryError`` (dead at once; also raised here for a type no longer registered
+or a template that cannot be rendered) or ``NoAddress`` (skipped). The worker goes through ``batch()``, which a
+backend may override to share a connection between the deliveries of a batch.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.checks import CheckMessage
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from eyt_notify.adapter import get_adapter
-from eyt_notify.exceptions import InvalidChannel
+from eyt_notify.exceptions import InvalidChannel, PermanentDeliveryError, UnknownNotificationType
 from eyt_notify.rendering import absolute_url, render
 from eyt_notify.types import get_type
 
@@ -95,9 +97,7 @@ class BaseChannel:
             "recipient": user,
             "action_url": url,
         }
-        parts = render(
-            get_type(notification.notification_type), self.alias, self.parts, context, adapter.get_language(user)
-        )
+        parts = self._render_parts(notification, context, adapter.get_language(user))
         return Message(
             notification_id=notification.pk,
             notification_type=notification.notification_type,
@@ -106,6 +106,23 @@ class BaseChannel:
             data=notification.data,
             **parts,
         )
+
+    def _render_parts(
+        self, notification: Notification, context: Mapping[str, Any], language: str | None
+    ) -> dict[str, str]:
+        """The rendered parts; what retrying cannot fix (a removed type, a broken template) is a permanent failure."""
+        key = notification.notification_type
+        try:
+            ntype = get_type(key)
+        except UnknownNotificationType as error:
+            raise PermanentDeliveryError(
+                f"The notification type {key!r} is not registered (removed, or never declared with register_type()): "
+                "nothing to render."
+            ) from error
+        try:
+            return render(ntype, self.alias, self.parts, context, language)
+        except (TemplateSyntaxError, TemplateDoesNotExist) as error:
+            raise PermanentDeliveryError(f"Cannot render {key!r} for {self.alias!r}: {error}") from error
 
     def get_address(self, user: AbstractBaseUser, notification: Notification) -> Any:
         """Where to send for ``user``; raise ``NoAddress`` when there is nowhere."""
