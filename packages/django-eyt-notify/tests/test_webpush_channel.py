@@ -136,3 +136,29 @@ def test_when_every_subscription_is_gone_the_delivery_is_skipped(user, http_reco
     dispatch()
     assert Delivery.objects.get().status == "skipped"
     assert not PushSubscription.objects.exists()
+
+
+def test_a_device_that_answered_429_is_retried_alone(user, http_recorder, push_channel, settings):
+    settings.EYT_NOTIFY_RETRY_BASE_DELAY = 1
+    phone, laptop, tablet = Browser(), Browser(), Browser()
+    first = phone.subscribe(user, f"{http_recorder.url}/push/phone")
+    busy = laptop.subscribe(user, f"{http_recorder.url}/push/laptop")
+    last = tablet.subscribe(user, f"{http_recorder.url}/push/tablet")
+    for status in (201, 429, 201):
+        http_recorder.respond(status)
+    notify(user, "match.live", title="x")
+    dispatch()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.last_error == "DeliveryError: Push services answered 429; 2 device(s) served, the others retried."
+    served_ids = sorted([first.pk, last.pk])
+    assert sorted(int(pk) for pk in delivery.provider_message_id.split(",")) == served_ids
+
+    Delivery.objects.update(next_attempt_at=delivery.created_at)
+    http_recorder.respond(201)
+    assert dispatch().sent == 1
+    assert [r.path for r in http_recorder.requests] == ["/push/phone", "/push/laptop", "/push/tablet", "/push/laptop"]
+    delivery.refresh_from_db()
+    assert delivery.status == "sent"
+    assert sorted(int(pk) for pk in delivery.provider_message_id.split(",")) == sorted([*served_ids, busy.pk])
+    assert laptop.decrypt(http_recorder.requests[3].body)["title"] == "x"

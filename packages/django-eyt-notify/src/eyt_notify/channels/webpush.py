@@ -1,6 +1,8 @@
 """Web push through pywebpush (RFC 8030/8291/8292) to every subscribed browser or device of the recipient.
 
-A 404 or 410 from a push service removes that one subscription and delivery goes on to the others.
+A 404 or 410 from a push service removes that one subscription and delivery goes on to the others. When some
+subscriptions got the push and others answered 429 or 5xx, the delivery is retried for those others only: the ids of
+the subscriptions served are kept on the delivery (``provider_message_id``) and skipped on the next attempt.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils.functional import cached_property
 
 from eyt_notify.channels.base import BaseChannel, Message
 from eyt_notify.exceptions import DeliveryError, MissingDependency, NoAddress, PermanentDeliveryError
-from eyt_notify.models import PushSubscription
+from eyt_notify.models import Delivery, PushSubscription
 
 try:
     import pywebpush
@@ -27,7 +29,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from eyt_notify.models import Delivery, Notification
+    from eyt_notify.models import Notification
 
 #: The push service's Urgency header (RFC 8030 section 5.3) by notification priority.
 URGENCY = {"low": "low", "normal": "normal", "high": "high", "urgent": "high"}
@@ -59,8 +61,11 @@ class WebPushChannel(BaseChannel):
                 "data": dict(message.data),
             }
         )
+        served = _served(delivery)
         sent, retry, retry_after, permanent = [], [], None, []
         for subscription in address:
+            if subscription.pk in served:
+                continue
             try:
                 self._push(subscription, payload, message)
             except pywebpush.WebPushException as error:
@@ -76,9 +81,15 @@ class WebPushChannel(BaseChannel):
                 sent.append(subscription.pk)
         if sent:
             PushSubscription.objects.filter(pk__in=sent).update(last_success_at=timezone.now())
-            return ",".join(str(pk) for pk in sent)
+        served_now = _record_served(delivery, [*served, *sent])
         if retry:
-            raise DeliveryError(f"Push services answered {', '.join(retry)}.", retry_after=retry_after)
+            raise DeliveryError(
+                f"Push services answered {', '.join(retry)}"
+                + (f"; {len(served_now.split(','))} device(s) served, the others retried." if served_now else "."),
+                retry_after=retry_after,
+            )
+        if served_now:
+            return served_now
         if permanent:
             raise PermanentDeliveryError(f"Push services rejected the message: {', '.join(permanent)}.")
         raise NoAddress("Every push subscription of the recipient has expired.")
@@ -128,3 +139,24 @@ def _retry_after(response: Any) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _served(delivery: Delivery) -> list[int]:
+    """The subscriptions an earlier attempt of ``delivery`` already pushed to."""
+    return [int(pk) for pk in delivery.provider_message_id.split(",") if pk.isdigit()]
+
+
+def _record_served(delivery: Delivery, served: list[int]) -> str:
+    """Keep the ids of the subscriptions served so far on the delivery (as many as its column holds), so that a
+    retry skips them; returns them as stored."""
+    room = Delivery._meta.get_field("provider_message_id").max_length or 255
+    ids = ""
+    for pk in served:
+        longer = f"{ids},{pk}" if ids else str(pk)
+        if len(longer) > room:
+            break
+        ids = longer
+    if ids != delivery.provider_message_id:
+        Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(provider_message_id=ids)
+        delivery.provider_message_id = ids
+    return ids
