@@ -68,6 +68,22 @@ def test_an_inserted_row_is_caught(trail):
     assert "entry #7: its chain value does not match" in run_verify()
 
 
+@pytest.mark.parametrize("head", ["left alone", "deleted"])
+def test_a_row_inserted_beyond_the_head_is_caught(trail, head):
+    forged = AuditEntry.objects.values().get(sequence=6)
+    with tampering() as cursor:
+        if head == "deleted":
+            cursor.execute("DELETE FROM eyt_audit_chainhead")
+        cursor.execute(
+            "INSERT INTO eyt_audit_auditentry (sequence, created_at, action, outcome, actor_pk, actor_repr, "
+            "target_type, target_pk, target_repr, changes, metadata, request_id, user_agent, context, chain) "
+            "VALUES (1000, %s, 'payments.refunded', 'success', '', '', '', '', '', '{}', '{}', '', '', '{}', 'x')",
+            [forged["created_at"]],
+        )
+    first = 1000 if head == "left alone" else 1
+    assert f"entry #{first}: lies beyond the chain head: it was inserted without an append" in run_verify()
+
+
 def test_two_swapped_rows_are_caught(trail):
     with tampering() as cursor:
         cursor.execute("UPDATE eyt_audit_auditentry SET sequence = -2 WHERE sequence = 2")

@@ -31,13 +31,23 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, sql
+from django.db.models import Model, Subquery, Value, sql
+from django.db.models.functions import Coalesce
 
 from eyt_audit.canonical import canonical_bytes, format_datetime
 from eyt_audit.chain import GENESIS, linker
 from eyt_audit.models import ENTRY_FIELDS, AuditEntry, ChainHead
 
-__all__ = ["CANONICAL_ORDER", "append", "canonical_form", "canonical_row", "chained_entries", "head_of", "iter_rows"]
+__all__ = [
+    "CANONICAL_ORDER",
+    "append",
+    "canonical_form",
+    "canonical_row",
+    "chained_entries",
+    "first_beyond_head",
+    "head_of",
+    "iter_rows",
+]
 
 HEAD_ID = 1
 
@@ -114,6 +124,14 @@ def head_of(using: str) -> tuple[int, str]:
     """The head's sequence number and chain value, without locking it."""
     head = ChainHead.objects.using(using).filter(pk=HEAD_ID).values_list("sequence", "chain").first()
     return head or (0, GENESIS)
+
+
+def first_beyond_head(using: str) -> int | None:
+    """The lowest entry number above the head's (``None`` when there is none). The head and the entries are read in
+    one statement, so an append committing meanwhile, which moves the head with its entries, is not counted."""
+    head = ChainHead.objects.using(using).filter(pk=HEAD_ID).values("sequence")[:1]
+    beyond = AuditEntry.objects.using(using).filter(sequence__gt=Coalesce(Subquery(head), Value(0)))
+    return beyond.order_by("sequence").values_list("sequence", flat=True).first()
 
 
 def iter_rows(using: str, chunk_size: int, upto: int | None = None) -> Iterator[Sequence[Any]]:

@@ -60,6 +60,8 @@ def verify(using: str = "default", checkpoints: Iterable[Checkpoint] = (), chunk
     if report.problem is None:
         _check_head(head, previous, report)
     if report.problem is None:
+        _check_nothing_beyond_head(using, report)
+    if report.problem is None:
         _check_remaining_checkpoints(pending, report)
     report.seconds = time.perf_counter() - started
     return report
@@ -139,10 +141,18 @@ def _check_head(head: tuple[int, str], previous: str, report: Report) -> None:
             report.last + 1,
             f"is missing: the chain head is at #{head_sequence} but the trail ends at #{report.last} (tail cut)",
         )
-    elif head_sequence < report.last:
-        report.problem = Problem(report.last, f"lies beyond the chain head (#{head_sequence}), which was reset")
     elif head_sequence and not hmac.compare_digest(head_chain, previous):
         report.problem = Problem(report.last, "its chain value differs from the chain head's")
+
+
+def _check_nothing_beyond_head(using: str, report: Report) -> None:
+    """Appends move the head in the same transaction, so an entry above it was put there some other way (inserted
+    with SQL, or the head was reset or deleted). The walk stops at the head: look past it."""
+    beyond = ledger.first_beyond_head(using)
+    if beyond is not None:
+        report.problem = Problem(
+            beyond, "lies beyond the chain head: it was inserted without an append, or the head was reset or deleted"
+        )
 
 
 def _check_remaining_checkpoints(pending: dict[int, Checkpoint], report: Report) -> None:
