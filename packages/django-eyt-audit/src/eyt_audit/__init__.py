@@ -1,7 +1,7 @@
 """django-eyt-audit: one request context, a tamper-evident audit trail, security events and limits.
 
-``record``, ``security_event``, ``audit_context`` and ``register`` are importable from here before the app
-registry is ready; the modules behind them load on first use.
+``record``, ``security_event``, ``audit_context``, ``register`` and ``unregister`` are importable from here before
+the app registry is ready; the modules behind them load on first use.
 """
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0.dev0"
-__all__ = ["audit_context", "record", "register", "security_event"]
+__all__ = ["audit_context", "record", "register", "security_event", "unregister"]
 
 if TYPE_CHECKING:
     from eyt_audit.context import audit_context
     from eyt_audit.security import security_event
-    from eyt_audit.tracking import register
+    from eyt_audit.tracking import register, unregister
     from eyt_audit.trail import record
 
 _LAZY = {
     "record": "eyt_audit.trail",
     "audit_context": "eyt_audit.context",
     "register": "eyt_audit.tracking",
+    "unregister": "eyt_audit.tracking",
     "security_event": "eyt_audit.security",
 }
 
@@ -31,3 +32,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'eyt_audit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
