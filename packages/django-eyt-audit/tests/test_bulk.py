@@ -39,3 +39,12 @@ def test_plain_bulk_writes_are_not_seen_which_is_why_the_bulk_path_exists():
     Widget.objects.bulk_create([Widget(name="a")])
     Widget.objects.update(name="b")
     assert entries() == []
+
+
+def test_bulk_values_are_recorded_in_the_form_the_database_stores():
+    a, b = bulk.bulk_create([Widget(name="a", price=0), Widget(name="b", price=Decimal("1.00"))])
+    assert entries(action="testapp.widget.created")[0].changes["price"] == [None, "0.00"]
+    a.price, b.price = 3, "1.00"
+    bulk.bulk_update([a, b], ["price"])
+    updated = entries(action="testapp.widget.updated")
+    assert [(entry.target_pk, entry.changes) for entry in updated] == [(str(a.pk), {"price": ["0.00", "3.00"]})]

@@ -86,3 +86,20 @@ def test_e005_when_the_security_database_is_not_configured():
 def test_e006_when_the_aggregation_window_is_not_whole_seconds(value):
     with override_settings(EYT_AUDIT_SECURITY_AGGREGATE_SECONDS=value):
         assert ids(checks.check_security_event_settings()) == ["eyt_audit.E006"]
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_e007_when_fail_closed_is_not_a_bool(value):
+    assert checks.check_trail_settings() == []
+    with override_settings(EYT_AUDIT_FAIL_CLOSED=value):
+        messages = checks.check_trail_settings()
+    assert ids(messages) == ["eyt_audit.E007"]
+    assert repr(value) in messages[0].msg
+
+
+@pytest.mark.parametrize("value", [-1, "365", 30.5, True, None])
+def test_e008_when_the_minimum_retention_is_not_whole_days(value):
+    with override_settings(EYT_AUDIT_MIN_RETENTION_DAYS=value):
+        assert ids(checks.check_trail_settings()) == ["eyt_audit.E008"]
+    with override_settings(EYT_AUDIT_MIN_RETENTION_DAYS=0):
+        assert checks.check_trail_settings() == []

@@ -17,6 +17,13 @@ def test_e010_for_rate_limit_rules_that_cannot_be_used():
         assert checks.check_rate_limit_rules() == []
 
 
+def test_e010_for_a_rule_naming_a_method_http_does_not_have():
+    with override_settings(EYT_AUDIT_RATE_LIMITS=[{"path": "^/api/", "rate": "1/m", "methods": ["POST", "FETCH"]}]):
+        messages = checks.check_rate_limit_rules()
+    assert ids(messages) == ["eyt_audit.E010"]
+    assert "EYT_AUDIT_RATE_LIMITS[0]" in messages[0].msg and "FETCH is not an HTTP method" in messages[0].msg
+
+
 @pytest.mark.parametrize(
     "overrides",
     [

@@ -184,3 +184,12 @@ def test_redis_down_fails_open_or_closed(security_events):
 def test_bad_arguments_raise_when_decorating(options, error):
     with pytest.raises(error):
         ratelimit(**{"rate": "1/m", **options})(ok)
+
+
+@pytest.mark.parametrize("methods", [["FETCH"], "fetch", ["POST", "PUSH"]])
+def test_a_method_http_does_not_have_is_refused_by_name_when_decorating(methods):
+    with pytest.raises(ValueError, match="is not an HTTP method") as raised:
+        ratelimit("1/m", methods=methods)(ok)
+    assert ("PUSH" if "PUSH" in methods else "FETCH") in str(raised.value)
+    assert isinstance(raised.value, InvalidRule)
+    ratelimit("1/m", methods=["get", "OPTIONS"])(ok)

@@ -251,11 +251,35 @@ def test_the_admin_lifts_a_lock_from_its_security_event(counters, account, admin
         "/admin/eyt_audit/securityevent/", {"action": "lift_locks", "_selected_action": [event.pk]}, follow=True
     )
 
-    assert "Lifted the locks of 1 username(s)." in response.content.decode()
+    assert "Lifted the login locks of 1 username(s) and 1 IP address(es)." in response.content.decode()
     assert not lockout.status(account.username).locked
     assert not lockout.status(account.username, "203.0.113.7").locked
     assert security_events[-1]["event_type"] == "unlock"
     assert security_events[-1]["metadata"]["by"].startswith("admin:")
+
+
+def test_the_admin_says_how_many_usernames_and_ips_it_unlocked(counters, admin_client):
+    from django.utils import timezone
+
+    from eyt_audit.models import SecurityEvent
+
+    now = timezone.now()
+    selected = [
+        SecurityEvent.objects.create(
+            event_type="lockout",
+            username=username,
+            ip_address=ip,
+            first_seen=now,
+            last_seen=now,
+            key=f"k{index}",
+            window_start=now,
+        ).pk
+        for index, (username, ip) in enumerate([("Bob", "203.0.113.7"), ("bob", "203.0.113.8"), ("eve", None)])
+    ]
+    response = admin_client.post(
+        "/admin/eyt_audit/securityevent/", {"action": "lift_locks", "_selected_action": selected}, follow=True
+    )
+    assert "Lifted the login locks of 2 username(s) and 2 IP address(es)." in response.content.decode()
 
 
 def test_staff_who_cannot_change_users_do_not_get_the_unlock_action(account, client, django_user_model):

@@ -8,12 +8,15 @@ from django.test import RequestFactory, override_settings
 
 from eyt_audit import audit_context, security_event, security_store
 from eyt_audit.context import bind
-from eyt_audit.limits import events
+from eyt_audit.limits import events, lockout
 from eyt_audit.middleware import context_for
 from eyt_audit.models import SecurityEvent
 from eyt_audit.security import build_event, store
 from eyt_audit.signals import security_event_recorded
+from tests import limits_support
 from tests.testapp.models import Widget
+
+counters = limits_support.counters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,7 +75,16 @@ def test_one_log_line_per_event_at_its_severity_without_cr_or_lf(caplog):
     message = record.getMessage()
     assert "\r" not in message
     assert "\n" not in message
-    assert message.startswith('security event lockout username="ada  INFO forged" actor="" ip=203.0.113.7 ')
+    assert message.startswith('security event lockout username="ada  INFO forged" actor=- ip=203.0.113.7 ')
+
+
+def test_the_log_line_shows_missing_values_as_a_dash(caplog):
+    with caplog.at_level(logging.INFO, logger="eyt_audit.security"):
+        security_event("webhook_signature_invalid", username="-")
+        events.report(events.UNLOCK, severity="info", metadata={"by": "cli"})
+    stored, reported = (record.getMessage() for record in caplog.records)
+    assert 'username="-" actor=- ip=- path=- request_id=- ' in stored
+    assert "username=- ip=- path=- " in reported
 
 
 @pytest.mark.parametrize(
@@ -208,6 +220,16 @@ def test_other_keys_get_rows_of_their_own():
     security_event("lockout", username="ada", request=login_request())
     assert SecurityEvent.objects.count() == 4
     assert set(SecurityEvent.objects.values_list("count", flat=True)) == {1}
+
+
+@ONE_WINDOW
+def test_usernames_aggregate_as_the_lockout_counts_them(counters):
+    for username in ("Bob", "bob", " BOB "):
+        request = login_request()
+        lockout.failed(lockout.reserve(username, request), request)
+    assert lockout.status("bob", "203.0.113.7").failures == 3
+    [row] = SecurityEvent.objects.filter(event_type="login_failed")
+    assert (row.username, row.count) == ("Bob", 3)
 
 
 def test_each_window_has_a_row_of_its_own():

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from eyt_audit import audit_context, register
 from eyt_audit.models import AuditEntry
-from eyt_audit.tracking import is_registered, unregister
+from eyt_audit.tracking import is_registered, tracked, unregister
 from eyt_audit.verification import verify
 from tests.conftest import entries
 from tests.testapp.models import Gadget, Widget
@@ -143,3 +143,47 @@ def test_unregister_restores_the_model():
     assert "save_base" not in Widget.__dict__
     Widget.objects.create(name="untracked")
     assert not AuditEntry.objects.exists()
+
+
+def test_recorded_values_are_in_the_form_the_database_stores(user):
+    widget = Widget.objects.create(name="Pass", price=5)
+    widget.refresh_from_db()
+    widget.price = 6
+    widget.save()
+    widget.price = 2.5
+    widget.save()
+    created, first, second = entries(target_pk=str(widget.pk))
+    assert created.changes["price"] == [None, "5.00"]
+    assert first.changes == {"price": ["5.00", "6.00"]}
+    assert second.changes == {"price": ["6.00", "2.50"]}
+    gadget = Gadget.objects.create(name="pad", owner_id=str(user.pk))
+    assert entries(action="testapp.gadget.created")[0].changes["owner"] == [None, user.pk]
+    gadget.owner_id = user.pk
+    gadget.save()
+    assert entries(action="testapp.gadget.updated") == []
+    assert verify().ok
+
+
+@pytest.mark.parametrize("value", ["5.00", "5", 5, 5.0, Decimal("5.000"), Decimal("5.001")])
+def test_a_value_stored_as_the_loaded_one_is_no_change(value, django_assert_num_queries):
+    widget = Widget.objects.create(name="Pass", price=Decimal("5.00"))
+    widget = Widget.objects.get(pk=widget.pk)
+    widget.price = value
+    with django_assert_num_queries(1):
+        widget.save()
+    assert entries(action="testapp.widget.updated") == []
+
+
+def test_decimals_are_rounded_half_away_from_zero_as_postgresql_stores_them():
+    widget = Widget.objects.create(name="Pass", price=Decimal("0.125"))
+    widget.price = Decimal("-0.125")
+    widget.save()
+    assert entries(action="testapp.widget.updated")[0].changes == {"price": ["0.13", "-0.13"]}
+
+
+def test_a_value_the_field_refuses_is_recorded_as_it_is():
+    widget = Widget(name="Pass", price=Decimal("1.00"))
+    config = tracked(Widget)
+    assert config.snapshot(widget, created=True)["price"] == [None, "1.00"]
+    widget.price = "not a number"
+    assert config.snapshot(widget, created=True)["price"] == [None, "not a number"]

@@ -256,13 +256,18 @@ class SecurityEventAdmin(_EventAdmin):
         description=_("Lift the login locks of the selected events' usernames and IPs"), permissions=["unlock"]
     )
     def lift_locks(self, request: HttpRequest, queryset: QuerySet[SecurityEvent]) -> None:
+        from eyt_audit.limits.keys import normalize_username
         from eyt_audit.limits.lockout import unlock
 
         pairs = set(queryset.exclude(username="").values_list("username", "ip_address"))
         for username, ip in pairs:
             unlock(username, ip, by=f"admin:{request.user.pk}")
+        counts = {
+            "usernames": len({normalize_username(username) for username, _ip in pairs}),
+            "ips": len({ip for _username, ip in pairs if ip}),
+        }
         self.message_user(
-            request, _("Lifted the locks of %(count)d username(s).") % {"count": len({u for u, _ in pairs})}
+            request, _("Lifted the login locks of %(usernames)d username(s) and %(ips)d IP address(es).") % counts
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:

@@ -125,6 +125,24 @@ def check_header_settings(**kwargs: Any) -> list[CheckMessage]:
 
 
 @register()
+def check_trail_settings(**kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    fail_closed = settings.EYT_AUDIT_FAIL_CLOSED
+    if not isinstance(fail_closed, bool):
+        errors.append(Error(f"EYT_AUDIT_FAIL_CLOSED must be True or False, not {fail_closed!r}.", id="eyt_audit.E007"))
+    days = settings.EYT_AUDIT_MIN_RETENTION_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        errors.append(
+            Error(
+                f"EYT_AUDIT_MIN_RETENTION_DAYS must be a whole number of days (0 or more), not {days!r}.",
+                hint="eyt_audit_prune refuses to remove entries younger than this; PCI DSS asks for 365.",
+                id="eyt_audit.E008",
+            )
+        )
+    return errors
+
+
+@register()
 def check_time_zone_support(**kwargs: Any) -> list[CheckMessage]:
     from django.conf import settings as django_settings
 

@@ -56,8 +56,8 @@ class EytAuditConf(AppConf):
     #: Database alias whose database stores security events (on a connection of its own, outside the caller's
     #: transaction); ``None`` uses the alias the router picks for ``SecurityEvent``.
     SECURITY_DATABASE: str | None = None
-    #: Identical security events (type, username, IP, path, actor) within one window of this many seconds add to
-    #: one row's ``count``; ``0`` stores every event on a row of its own.
+    #: Identical security events (type, username as the lockout normalises it, IP, path, actor) within one window
+    #: of this many seconds add to one row's ``count``; ``0`` stores every event on a row of its own.
     SECURITY_AGGREGATE_SECONDS = 60
     #: ``AuditContextMiddleware`` records a ``permission_denied`` security event for every 403 response.
     RECORD_PERMISSION_DENIED = True

@@ -12,12 +12,21 @@ request share its id::
 
 from __future__ import annotations
 
+import json
 import logging
 
 from eyt_audit.context import current
 from eyt_audit.middleware import client_ip
 
+__all__ = ["UNKNOWN", "RequestContextFilter", "quoted"]
+
+#: What a log line shows for a missing value.
 UNKNOWN = "-"
+
+
+def quoted(value: str | None) -> str:
+    """``value`` as a JSON string for a log line (so a ``-`` typed in stays ``"-"``), or ``-`` when missing."""
+    return json.dumps(value) if value else UNKNOWN
 
 
 class RequestContextFilter(logging.Filter):

@@ -2,7 +2,8 @@
 forensics, stamped with the request context and stored outside the caller's transaction.
 
 Each event is logged on the ``eyt_audit.security`` logger, stored as a ``SecurityEvent`` (identical events within
-``EYT_AUDIT_SECURITY_AGGREGATE_SECONDS`` add to one row's count) and announced by ``security_event_recorded``.
+``EYT_AUDIT_SECURITY_AGGREGATE_SECONDS`` add to one row's count, usernames compared as the lockout normalises them)
+and announced by ``security_event_recorded``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from eyt_audit import security_store
 from eyt_audit.canonical import clean, clean_text, mask_secrets
 from eyt_audit.conf import settings
 from eyt_audit.context import Actor, actor_of, audit_context, current
+from eyt_audit.limits.keys import normalize_username
+from eyt_audit.log import UNKNOWN, quoted
 from eyt_audit.middleware import USER_AGENT_LENGTH, client_ip
 from eyt_audit.models import SecurityEvent
 
@@ -166,11 +169,14 @@ def _user_agent(request: HttpRequest | None, context: Any) -> str:
 
 
 def _window(row: dict[str, Any], now: dt.datetime) -> tuple[str, dt.datetime]:
-    """The aggregation key (a digest of type, username, IP, path and actor) and the start of the window."""
+    """The aggregation key (a digest of type, username, IP, path and actor) and the start of the window. The
+    username is normalised as the lockout counts it, so ``Bob`` and ``bob`` add to one row (which keeps the first
+    spelling)."""
     seconds = settings.EYT_AUDIT_SECURITY_AGGREGATE_SECONDS
     if not seconds:
         return uuid.uuid4().hex, now
-    parts = [row["event_type"], row["username"], row["ip_address"], row["path"], row["actor_pk"]]
+    username = normalize_username(row["username"])
+    parts = [row["event_type"], username, row["ip_address"], row["path"], row["actor_pk"]]
     key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC if now.tzinfo else None)  # naive when USE_TZ is off
     elapsed = int((now - epoch).total_seconds())
@@ -178,15 +184,16 @@ def _window(row: dict[str, Any], now: dt.datetime) -> tuple[str, dt.datetime]:
 
 
 def _log(row: dict[str, Any]) -> None:
+    """One line per event; a missing value shows as ``-``, as in ``RequestContextFilter``'s fields."""
     logger.log(
         LEVELS[row["severity"]],
         "security event %s username=%s actor=%s ip=%s path=%s request_id=%s metadata=%s",
         row["event_type"],
-        json.dumps(row["username"]),
-        json.dumps(row["actor_pk"]),
-        row["ip_address"],
-        json.dumps(row["path"]),
-        row["request_id"],
+        quoted(row["username"]),
+        quoted(row["actor_pk"]),
+        row["ip_address"] or UNKNOWN,
+        quoted(row["path"]),
+        row["request_id"] or UNKNOWN,
         json.dumps(row["metadata"], sort_keys=True),
         extra={"event_type": row["event_type"], "severity": row["severity"]},
     )

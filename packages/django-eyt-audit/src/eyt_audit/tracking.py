@@ -8,12 +8,14 @@ transaction with its entry, also in autocommit mode. Bulk writes skip model sign
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import router, transaction
-from django.db.models import Model
+from django.db.models import DecimalField, Field, Model
 from django.db.models.signals import post_delete, post_init, post_save
 
 from eyt_audit.canonical import MASKED, clean, is_secret
@@ -26,14 +28,18 @@ _MISSING = object()
 _registry: dict[type[Model], Tracked] = {}
 _originals: dict[type[Model], dict[str, Any]] = {}
 
+Normalise = Callable[[Any], Any]
+
 
 @dataclass(frozen=True)
 class Tracked:
-    """How one model is tracked: the attributes compared and the ones whose values are never stored."""
+    """How one model is tracked: the attributes compared, the ones whose values are never stored, and how each
+    value is brought to the form the database stores."""
 
     model: type[Model]
     names: dict[str, str]  # attname -> field name, in field order
     masked: frozenset[str]  # attnames
+    stored: dict[str, Normalise]  # attname -> _stored_form(field)
 
     @property
     def label(self) -> str:
@@ -51,12 +57,18 @@ class Tracked:
                 memory.pop(attname, None)
 
     def changed_attnames(self, instance: Model, update_fields: Collection[str] | None = None) -> list[str]:
+        """The tracked attributes whose value differs from the loaded one once both are in their stored form
+        (``"5.00"`` or ``5`` for a ``Decimal("5.00")`` is no change). Raw values are compared first."""
         values = instance.__dict__
         memory = values.get(MEMORY, {})
+        stored = self.stored
         changed = []
         for attname in self._candidates(update_fields):
             new = values.get(attname, _MISSING)
-            if new is not _MISSING and memory.get(attname, _MISSING) != new:
+            if new is _MISSING:
+                continue
+            old = memory.get(attname, _MISSING)
+            if old != new and (old is _MISSING or stored[attname](old) != stored[attname](new)):
                 changed.append(attname)
         return changed
 
@@ -83,7 +95,42 @@ class Tracked:
         return [a for a, name in self.names.items() if a in update_fields or name in update_fields]
 
     def _pair(self, attname: str, old: Any, new: Any) -> Any:
-        return MASKED if attname in self.masked else [clean(old), clean(new)]
+        if attname in self.masked:
+            return MASKED
+        stored = self.stored[attname]
+        return [clean(stored(old)), clean(stored(new))]
+
+
+def _stored_form(field: Field[Any, Any]) -> Normalise:
+    """A function giving a value of ``field`` as the database stores it: through ``field.to_python()`` (the value
+    itself when that refuses it), a ``DecimalField``'s rounded to its ``decimal_places``."""
+    to_python = field.to_python
+    quantise = _quantiser(field) if isinstance(field, DecimalField) and field.decimal_places is not None else None
+
+    def normalise(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            value = to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            return value
+        return quantise(value) if quantise is not None and isinstance(value, Decimal) else value
+
+    return normalise
+
+
+def _quantiser(field: DecimalField[Any, Any]) -> Callable[[Decimal], Decimal]:
+    """Rounds to ``field.decimal_places``, half away from zero as PostgreSQL's ``numeric`` does."""
+    quantum = Decimal(1).scaleb(-field.decimal_places)
+    context = Context(prec=field.max_digits, rounding=ROUND_HALF_UP)
+
+    def quantise(value: Decimal) -> Decimal:
+        try:
+            return value.quantize(quantum, context=context)
+        except InvalidOperation:  # more than max_digits digits: the database refuses it anyway
+            return value
+
+    return quantise
 
 
 def register(
@@ -110,7 +157,10 @@ def register(
     }
     secret = set(masked) | {name for name in names.values() if is_secret(name, settings.EYT_AUDIT_SECRET_FIELDS)}
     _registry[model] = Tracked(
-        model=model, names=names, masked=frozenset(a for a, name in names.items() if name in secret)
+        model=model,
+        names=names,
+        masked=frozenset(a for a, name in names.items() if name in secret),
+        stored={attname: _stored_form(concrete[name]) for attname, name in names.items()},
     )
     uid = f"eyt_audit.tracking.{model._meta.label_lower}"
     post_init.connect(_remember_loaded, sender=model, weak=False, dispatch_uid=uid)

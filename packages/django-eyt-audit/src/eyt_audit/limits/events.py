@@ -73,6 +73,7 @@ def report(
 def _log(
     event_type: str, severity: str, username: str | None, request: HttpRequest | None, data: dict[str, Any]
 ) -> None:
+    from eyt_audit.log import UNKNOWN, quoted
     from eyt_audit.middleware import client_ip
 
     ip = client_ip(request) if request is not None else None
@@ -81,9 +82,9 @@ def _log(
         LEVELS.get(severity, logging.WARNING),
         "security event %s username=%s ip=%s path=%s metadata=%s",
         clean_text(event_type),
-        json.dumps(username),
-        ip,
-        json.dumps(path),
+        quoted(username),
+        ip or UNKNOWN,
+        quoted(path),
         json.dumps(data, sort_keys=True),
         extra={"event_type": event_type, "severity": severity},
     )

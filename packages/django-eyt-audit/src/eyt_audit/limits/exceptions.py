@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 
-class InvalidRate(ImproperlyConfigured):
-    """A rate that is not ``<count>/<period>``, e.g. ``"10/m"``, ``"1000/h"``, ``"5/30s"``."""
+class InvalidRate(ImproperlyConfigured, ValueError):
+    """A rate that is not ``<count>/<period>``, e.g. ``"10/m"``, ``"1000/h"``, ``"5/30s"`` (also a ``ValueError``,
+    as ``ratelimit()`` raises it for a bad argument)."""
 
 
-class InvalidRule(ImproperlyConfigured):
-    """An entry of ``EYT_AUDIT_RATE_LIMITS`` or an argument of ``ratelimit()`` that cannot be used."""
+class InvalidRule(ImproperlyConfigured, ValueError):
+    """An entry of ``EYT_AUDIT_RATE_LIMITS`` or an argument of ``ratelimit()`` that cannot be used (also a
+    ``ValueError``)."""
 
 
 class StorageUnavailable(Exception):

@@ -25,11 +25,13 @@ from eyt_audit.limits.rates import Rate, parse_rate
 from eyt_audit.limits.responses import limits_unavailable, too_many_requests
 from eyt_audit.limits.storage import Window, ceil_seconds, get_store
 
-__all__ = ["ALL", "UNSAFE", "Limit", "check", "ratelimit"]
+__all__ = ["ALL", "METHODS", "UNSAFE", "Limit", "check", "ratelimit"]
 
 #: ``methods=`` values: every method (the default), or only the methods that change things.
 ALL: frozenset[str] | None = None
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The HTTP methods ``methods=`` may name (RFC 9110 and PATCH).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -73,8 +75,12 @@ def _methods(methods: Iterable[str] | str | None) -> frozenset[str] | None:
     if isinstance(methods, str):
         methods = [methods]
     names = frozenset(str(method).upper() for method in methods)
-    if not names or not all(re.fullmatch(r"[A-Z]+", name) for name in names):
+    if not names:
         raise InvalidRule(f"methods must be HTTP method names such as ['POST'], not {methods!r}.")
+    unknown = sorted(names - METHODS)
+    if unknown:
+        choices = ", ".join(sorted(METHODS))
+        raise InvalidRule(f"methods={methods!r}: {', '.join(unknown)} is not an HTTP method; choose from {choices}.")
     return names
 
 
