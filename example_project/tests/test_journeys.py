@@ -76,6 +76,17 @@ def test_a_player_pays_a_jpy_entry_fee_and_every_party_hears_of_it(browser, play
     assert {entry.actor_pk for entry in steps} == {str(player.pk)}
 
 
+def test_paying_again_for_a_tournament_already_entered_is_refused_as_already_paid(browser, player, tokyo_cup, smtp):
+    created = open_checkout(browser, tokyo_cup)
+    assert browser.post_json(created["test_card_url"], TEST_CARD).json()["status"] == "succeeded"
+    again = browser.post_json("/payments/create-intent/", {"type": "tournament_fee", "ref": str(tokyo_cup.pk)})
+    assert again.status_code == 400
+    assert again.json()["error"] == {
+        "code": "already_paid",
+        "message": "You are already registered for this tournament.",
+    }
+
+
 def test_cancelling_two_weeks_ahead_refunds_everything(browser, player, tokyo_cup, smtp):
     created = open_checkout(browser, tokyo_cup)
     browser.post_json(created["test_card_url"], TEST_CARD)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from eyt_notify import notify
-from eyt_payments.exceptions import RefundNotAllowed, UnknownPayable
+from eyt_payments.exceptions import AlreadyPaid, RefundNotAllowed, UnknownPayable
 from eyt_payments.models import Payment, Refund
 from eyt_payments.money import from_minor
 from eyt_payments.payables import Payable, register_payable
@@ -26,7 +26,7 @@ def price_entry(ref: str, user: Any) -> Payable:
     if tournament.has_started:
         raise UnknownPayable(user_message="Registration for this tournament has closed.")
     if tournament.registrations.filter(player=user, status=Registration.Status.CONFIRMED).exists():
-        raise UnknownPayable(user_message="You are already registered for this tournament.")
+        raise AlreadyPaid(user_message="You are already registered for this tournament.")
     if tournament.seats_taken() >= tournament.capacity:
         raise UnknownPayable(user_message="This tournament is full.")
     return Payable(tournament.entry_fee, tournament.currency, f"Entry fee: {tournament.name}", tournament)

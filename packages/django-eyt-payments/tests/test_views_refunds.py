@@ -57,7 +57,7 @@ def test_a_second_request_waits_for_the_first(ada, user, service):
     payment = paid(service, user)
     ada.post(refund_url(payment), {})
     response = ada.post(refund_url(payment), {}, follow=True)
-    assert "This payment cannot be refunded (any more)." in response.content.decode()
+    assert "A refund request for this payment is already waiting for an answer." in response.content.decode()
     assert RefundRequest.objects.count() == 1
 
 

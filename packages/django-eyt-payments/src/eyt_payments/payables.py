@@ -29,7 +29,13 @@ from django.db.models import Model
 
 from eyt_payments import money
 from eyt_payments.conf import settings
-from eyt_payments.exceptions import AmountOutOfRange, PaymentsConfigurationError, UnknownPayable, UnknownPaymentType
+from eyt_payments.exceptions import (
+    AmountOutOfRange,
+    PaymentsConfigurationError,
+    PaymentsError,
+    UnknownPayable,
+    UnknownPaymentType,
+)
 
 PAYMENT_TYPE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 HOOK_EVENTS = ("succeeded", "failed", "refunded", "canceled")
@@ -112,7 +118,7 @@ def resolve_payable(payment_type: str, ref: object, user: Any) -> Payable:
     try:
         payable = payable_type.resolver(str(ref).strip(), user)
     except (ObjectDoesNotExist, ValueError) as error:
-        if isinstance(error, UnknownPayable):
+        if isinstance(error, PaymentsError):  # the resolver's own refusal (UnknownPayable, AlreadyPaid...) as raised
             raise
         raise UnknownPayable(f"{payment_type!r} resolver found nothing payable for {ref!r}: {error}") from error
     if not isinstance(payable, Payable):

@@ -45,12 +45,19 @@ def detail(request: HttpRequest, payment_id: UUID) -> HttpResponse:
 
 def can_request_refund(payment: Payment) -> bool:
     """Refundable status, money left, the refund window open, and no request already waiting."""
+    return refund_refusal(payment) is None
+
+
+def refund_refusal(payment: Payment) -> str | None:
+    """Why the payer cannot ask for a refund of ``payment`` now, in words for them; ``None`` when they can."""
     if payment.status not in state.REFUNDABLE_STATUSES or payment.refundable_minor <= 0:
-        return False
+        return str(_("This payment cannot be refunded (any more)."))
     deadline = get_adapter().refund_deadline(payment)
     if deadline is not None and timezone.now() > deadline:
-        return False
-    return not payment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists()
+        return str(_("This payment cannot be refunded (any more)."))
+    if payment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists():
+        return str(_("A refund request for this payment is already waiting for an answer."))
+    return None
 
 
 @login_required
@@ -58,8 +65,9 @@ def can_request_refund(payment: Payment) -> bool:
 def refund(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     """Ask for a refund: refunded at once when the adapter's ``may_refund`` allows it, else a request for staff."""
     payment = owned_payment(request, payment_id)
-    if not can_request_refund(payment):
-        notify(request, messages.ERROR, _("This payment cannot be refunded (any more)."))
+    refusal = refund_refusal(payment)
+    if refusal is not None:
+        notify(request, messages.ERROR, refusal)
         return redirect("eyt_payments:detail", payment.pk)
     form = RefundRequestForm(request.POST if request.method == "POST" else None, payment=payment)
     status = 200
