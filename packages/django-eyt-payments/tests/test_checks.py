@@ -26,7 +26,7 @@ def test_e001_for_a_gateway_setting_that_cannot_be_built(gateway):
         assert ids(checks.check_gateway()) == ["eyt_payments.E001"]
 
 
-@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_WEBHOOK_SECRET="whsec_1")
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_PUBLIC_KEY="pk_test_1", STRIPE_WEBHOOK_SECRET="whsec_1")
 def test_e002_without_a_secret_key():
     assert ids(checks.check_gateway()) == ["eyt_payments.E002"]
 
@@ -35,7 +35,7 @@ def test_e002_without_a_secret_key():
     "keys",
     [
         {"STRIPE_SECRET_KEY": "sk_live_1", "STRIPE_PUBLIC_KEY": "pk_test_1"},
-        {"STRIPE_SECRET_KEY": "pk_test_1"},
+        {"STRIPE_SECRET_KEY": "pk_test_1", "STRIPE_PUBLIC_KEY": "pk_test_1"},
         {"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_PUBLIC_KEY": "sk_test_2"},
     ],
 )
@@ -49,7 +49,59 @@ def test_matching_keys_pass():
     assert checks.check_gateway() == []
 
 
-@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_SECRET_KEY="sk_test_1")
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"STRIPE_SECRET_KEY": " sk_test_abc\n"}, "STRIPE_SECRET_KEY"),
+        ({"EYT_PAYMENTS_SECRET_KEY": "sk_test_abc\n"}, "EYT_PAYMENTS_SECRET_KEY"),
+        ({"STRIPE_PUBLIC_KEY": "pk_test_1 "}, "STRIPE_PUBLIC_KEY"),
+        ({"STRIPE_WEBHOOK_SECRET": "whsec_1\r\n"}, "STRIPE_WEBHOOK_SECRET"),
+        ({"EYT_PAYMENTS_WEBHOOK_SECRET": ["whsec_new", " whsec_old"]}, "EYT_PAYMENTS_WEBHOOK_SECRET"),
+    ],
+)
+def test_e003_names_a_key_with_surrounding_whitespace(overrides, setting):
+    with override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, **{**KEYS, **overrides}):
+        [message] = checks.check_gateway()
+    assert message.id == "eyt_payments.E003"
+    assert message.msg.endswith(f"({setting}) has surrounding whitespace (a pasted newline?).")
+
+
+@pytest.mark.parametrize("secret", ["sk_test_1", "whsec", ["whsec_new", "sk_live_1"]])
+def test_e003_for_a_webhook_secret_that_is_not_a_signing_secret(secret):
+    with override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, **{**KEYS, "STRIPE_WEBHOOK_SECRET": secret}):
+        [message] = checks.check_gateway()
+    assert message.id == "eyt_payments.E003"
+    assert message.msg == "The Stripe webhook signing secret (STRIPE_WEBHOOK_SECRET) must start with whsec_."
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_SECRET_KEY="sk_test_1", STRIPE_WEBHOOK_SECRET="whsec_1")
+def test_w004_without_a_publishable_key():
+    [message] = checks.check_gateway()
+    assert message.id == "eyt_payments.W004"
+    assert "EYT_PAYMENTS_PUBLIC_KEY" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [
+        ({"STRIPE_SECRET_KEY": "sk_live_1"}, "STRIPE_SECRET_KEY"),
+        ({"EYT_PAYMENTS_PUBLIC_KEY": "pk_live_1"}, "EYT_PAYMENTS_PUBLIC_KEY"),
+        ({"STRIPE_SECRET_KEY": "rk_live_1", "STRIPE_PUBLIC_KEY": "pk_live_1"}, "STRIPE_SECRET_KEY, STRIPE_PUBLIC_KEY"),
+    ],
+)
+def test_w005_for_live_keys_beside_a_simulator(keys, named):
+    with override_settings(DEBUG=True, **keys):
+        [message] = checks.check_gateway()
+    assert message.id == "eyt_payments.W005"
+    assert message.msg.endswith(f"the live Stripe key(s) in {named}.")
+
+
+@override_settings(DEBUG=True, **KEYS)
+def test_test_keys_beside_a_simulator_pass():
+    assert checks.check_gateway() == []
+
+
+@override_settings(EYT_PAYMENTS_GATEWAY=STRIPE, STRIPE_SECRET_KEY="sk_test_1", STRIPE_PUBLIC_KEY="pk_test_1")
 def test_w002_without_a_webhook_secret():
     assert ids(checks.check_gateway()) == ["eyt_payments.W002"]
 
@@ -94,6 +146,60 @@ def test_e004_for_currency_settings(overrides):
 def test_e005_for_bad_limit_and_fee_tables(overrides):
     with override_settings(**overrides):
         assert ids(checks.check_amount_and_fee_tables()) == ["eyt_payments.E005"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"EYT_PAYMENTS_STRIPE_FEES": [1]}, "EYT_PAYMENTS_STRIPE_FEES must be a dict shaped {currency or"),
+        ({"EYT_PAYMENTS_STRIPE_FEES": {"usd": 1}}, "EYT_PAYMENTS_STRIPE_FEES['usd'] must be a dict, as in {"),
+        ({"EYT_PAYMENTS_STRIPE_FEES": {"USD": {"percent": "1"}}}, "EYT_PAYMENTS_STRIPE_FEES['USD']: the key must be"),
+        (
+            {"EYT_PAYMENTS_STRIPE_FEES": {"usd": {"percentage": "1"}}},
+            "EYT_PAYMENTS_STRIPE_FEES['usd'] has unknown keys",
+        ),
+        (
+            {"EYT_PAYMENTS_STRIPE_FEES": {"default": {"percent": "x"}, "usd": {"percent": "1"}}},
+            "EYT_PAYMENTS_STRIPE_FEES['default'] holds 'x'",
+        ),
+        ({"EYT_PAYMENTS_PLATFORM_FEES": [1]}, "EYT_PAYMENTS_PLATFORM_FEES must be a dict shaped {payment_type or"),
+        ({"EYT_PAYMENTS_PLATFORM_FEES": {"coaching": "5%"}}, "EYT_PAYMENTS_PLATFORM_FEES['coaching'] must be a dict"),
+        (
+            {"EYT_PAYMENTS_PLATFORM_FEES": {"coaching": {"fixed": {"USD": "1"}}}},
+            "EYT_PAYMENTS_PLATFORM_FEES['coaching'][\"fixed\"] has the key 'USD'",
+        ),
+        (
+            {"EYT_PAYMENTS_AMOUNT_LIMITS": [("1", "2")]},
+            "EYT_PAYMENTS_AMOUNT_LIMITS must be a dict shaped {payment_type",
+        ),
+        ({"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": [1]}}, "EYT_PAYMENTS_AMOUNT_LIMITS['default'] must be a dict"),
+        ({"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": {"usd": 1}}}, "EYT_PAYMENTS_AMOUNT_LIMITS['default']['usd'] must"),
+        (
+            {"EYT_PAYMENTS_AMOUNT_LIMITS": {"default": {"usd": (1.5, None)}}},
+            "EYT_PAYMENTS_AMOUNT_LIMITS['default']['usd']",
+        ),
+        (
+            {"EYT_PAYMENTS_AMOUNT_LIMITS": {"x": {"US": ("1", None)}}},
+            "EYT_PAYMENTS_AMOUNT_LIMITS['x'] has the key 'US'",
+        ),
+    ],
+)
+def test_e005_names_the_setting_and_its_shape(overrides, expected):
+    with override_settings(**overrides):
+        [message] = checks.check_amount_and_fee_tables()
+    assert message.id == "eyt_payments.E005"
+    assert message.msg.startswith(expected)
+
+
+def test_e005_reports_every_malformed_table_at_once():
+    with override_settings(
+        EYT_PAYMENTS_AMOUNT_LIMITS={"default": {"usd": "10", "eur": ("10", "5")}},
+        EYT_PAYMENTS_STRIPE_FEES=[1],
+        EYT_PAYMENTS_PLATFORM_FEES={"coaching": {"percent": 2.5}, "lessons": {"fixed": "0.50"}},
+    ):
+        messages = [message.msg for message in checks.check_amount_and_fee_tables()]
+    named = [message.partition("[")[0].partition(" ")[0].removeprefix("EYT_PAYMENTS_") for message in messages]
+    assert named == ["AMOUNT_LIMITS", "AMOUNT_LIMITS", "STRIPE_FEES", "PLATFORM_FEES", "PLATFORM_FEES"]
 
 
 def test_valid_tables_pass():

@@ -1,8 +1,13 @@
+import ast
+import inspect
+import textwrap
+
 import pytest
 
 from eyt_payments.exceptions import GatewayUnavailable, IdempotencyConflict, InvalidGateway
 from eyt_payments.gateways.base import IntentRequest, RefundRequest
 from eyt_payments.gateways.memory import GatewayCall, MemoryGateway
+from eyt_payments.gateways.simulation import SimulatorGateway
 
 
 def test_the_outbox_records_exact_requests():
@@ -56,6 +61,26 @@ def test_fail_next_before_or_after_the_provider_acted():
     with pytest.raises(GatewayUnavailable):
         gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="b")
     assert len(list(gateway.store.objects("payment_intent"))) == 1
+
+
+def test_fail_next_refuses_an_operation_that_does_not_exist_and_names_the_real_ones():
+    gateway = MemoryGateway()
+    with pytest.raises(ValueError, match="'create_payment_intent' is not an operation of MemoryGateway") as refused:
+        gateway.fail_next("create_payment_intent")
+    assert all(name in str(refused.value) for name in ("create_intent", "confirm_intent", "create_refund"))
+    with pytest.raises(ValueError, match="'create_payment_intent'"):
+        gateway.calls("create_payment_intent")
+    assert gateway.create_intent(IntentRequest(amount=100, currency="usd"), idempotency_key="a").id
+
+
+def test_operations_are_exactly_the_names_the_gateway_records():
+    source = ast.parse(textwrap.dedent(inspect.getsource(SimulatorGateway)))
+    called = {
+        node.args[0].value
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "call"
+    }
+    assert called == set(MemoryGateway.operations)
 
 
 def test_reset_forgets_everything():

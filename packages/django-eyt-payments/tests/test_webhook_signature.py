@@ -1,8 +1,10 @@
 """Our signature check gives stripe-python's verdict (``WebhookSignature.verify_header``) on any body and header:
-it only skips decoding the body, so it must never accept what stripe-python refuses, nor the reverse."""
+it only skips decoding the body, so it must never accept what stripe-python refuses, nor the reverse. The one
+difference: we also refuse a timestamp further ahead than the tolerance, which stripe-python accepts."""
 
 import time
 
+import pytest
 import stripe
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,3 +55,13 @@ def test_we_accept_exactly_what_stripe_python_accepts(body, age, tampered, wrong
 @given(body=bodies, header=st.text(max_size=120))
 def test_an_arbitrary_header_gets_the_same_verdict(body, header):
     assert we_accept(body, header) == stripe_accepts(body, header)
+
+
+@pytest.mark.parametrize("ahead", [TOLERANCE + 2, 3600, 10**9])
+def test_a_timestamp_further_ahead_than_the_tolerance_is_refused(ahead):
+    body = b'{"id": "evt_1"}'
+    header = header_for(body, int(time.time()) + ahead)
+    assert stripe_accepts(body, header)
+    with pytest.raises(WebhookRefused) as refused:
+        verify(body, header, [SECRET])
+    assert refused.value.code == "signature_from_future"

@@ -126,6 +126,10 @@ def _stale(body):
     return sign(body, SECRET, int(time.time()) - 301)
 
 
+def _ahead(seconds):
+    return lambda body: sign(body, SECRET, int(time.time()) + seconds)
+
+
 def _not_json(_):
     return None
 
@@ -139,6 +143,8 @@ REFUSALS = {
     "a timestamp of 5000 digits": (lambda body: f"t={'9' * 5000},v1=abc", "signature_malformed"),
     "non-ASCII signature": (lambda body: f"t={int(time.time())},v1=\u00e9", "signature_invalid"),
     "stale timestamp": (_stale, "signature_expired"),
+    "timestamp an hour ahead": (_ahead(3600), "signature_from_future"),
+    "timestamp just beyond the tolerance ahead": (_ahead(302), "signature_from_future"),
     "wrong secret": (lambda body: sign(body, "whsec_someone_else"), "signature_invalid"),
     "tampered body": (lambda body: sign(body.replace(b"customer", b"c0stomer")), "signature_invalid"),
 }
@@ -225,6 +231,21 @@ def test_no_configured_secret_refuses_everything(client, settings):
     response = post(client, a_valid_event())
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "webhook_not_configured"
+
+
+def test_a_timestamp_a_little_ahead_is_accepted(client):
+    body, _ = signed(a_valid_event())
+    assert deliver(client, body, _ahead(60)(body)).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete", "patch", "options"])
+def test_other_methods_are_405_in_the_json_error_shape_of_the_other_endpoints(client, method):
+    response = getattr(client, method)(URL)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {"error": {"code": "method_not_allowed", "message": "This method is not allowed here."}}
+    assert response.json() == client.get("/payments/create-intent/").json()
+    assert WebhookEvent.objects.count() == 0
 
 
 def test_get_is_not_allowed_and_csrf_is_not_required(client):

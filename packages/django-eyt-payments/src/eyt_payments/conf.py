@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 #: Django's settings. Typed loosely: the prefixed names are added by django-appconf when this module loads.
 settings: Any = django_settings
 
-__all__ = ["EytPaymentsConf", "seed_setting", "settings"]
+__all__ = ["EytPaymentsConf", "seed_setting", "seed_setting_name", "settings"]
 
 
 class EytPaymentsConf(AppConf):
@@ -55,7 +55,7 @@ class EytPaymentsConf(AppConf):
     ADAPTER = "eyt_payments.hooks.DefaultPaymentsAdapter"
     #: Days after a payment succeeded during which the default adapter allows a refund.
     REFUND_WINDOW_DAYS = 180
-    #: Seconds a webhook signature's timestamp may be old (Stripe's default tolerance).
+    #: Seconds a webhook signature's timestamp may be old, or ahead of this server's clock (Stripe's default: 300).
     WEBHOOK_TOLERANCE = 300
     #: Largest webhook body accepted, in bytes; larger requests are refused before they are read.
     WEBHOOK_MAX_BODY_BYTES = 512 * 1024
@@ -98,3 +98,8 @@ def seed_setting(name: str) -> Any:
         return value
     seed_name, default = _SEED_DEFAULTS[name]
     return getattr(settings, seed_name, default)
+
+
+def seed_setting_name(name: str) -> str:
+    """The name of the setting ``seed_setting(name)`` reads: ours if set, else the original platform's."""
+    return f"EYT_PAYMENTS_{name}" if getattr(settings, f"EYT_PAYMENTS_{name}") is not None else _SEED_DEFAULTS[name][0]

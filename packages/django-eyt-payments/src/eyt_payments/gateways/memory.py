@@ -2,7 +2,8 @@
 
 Every request lands in ``gateway.outbox`` as a ``GatewayCall`` (operation, exact parameters, idempotency key),
 and behaves like Stripe test mode: test cards decide outcomes and idempotency keys are honoured. ``fail_next``
-simulates a lost connection, before or after Stripe acted on the request::
+simulates a lost connection, before or after Stripe acted on the request. Operations are named as in
+``MemoryGateway.operations`` (``create_intent``, ``confirm_intent``, ``create_refund`` ...)::
 
     # settings: EYT_PAYMENTS_GATEWAY = {"BACKEND": "eyt_payments.gateways.memory.MemoryGateway"}
     gateway = get_gateway()
@@ -17,10 +18,10 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from eyt_payments.exceptions import GatewayUnavailable
-from eyt_payments.gateways.simulation import SimulatorGateway, SimulatorStore
+from eyt_payments.gateways.simulation import OPERATIONS, Operation, SimulatorGateway, SimulatorStore
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class MemoryStore:
 class MemoryGateway(SimulatorGateway):
     """Records every request in ``outbox``; state lives in this process only."""
 
+    #: The operation names ``outbox`` records and ``fail_next`` and ``calls`` accept.
+    operations: ClassVar[tuple[str, ...]] = OPERATIONS
+
     def make_store(self) -> SimulatorStore:
         self.store = MemoryStore()
         return self.store
@@ -105,15 +109,25 @@ class MemoryGateway(SimulatorGateway):
         self._failures.clear()
         self.simulator.store = self.make_store()
 
-    def fail_next(self, operation: str, *, after_accept: bool = True) -> None:
+    def fail_next(self, operation: Operation, *, after_accept: bool = True) -> None:
         """Make the next ``operation`` raise ``GatewayUnavailable``: after it took effect (the answer was lost on
-        the way back) or before it reached the provider."""
-        self._failures.append(_Failure(operation, after_accept))
+        the way back) or before it reached the provider. ``operation`` is one of ``operations`` (``create_intent``,
+        ``confirm_intent``, ``capture_intent``, ``create_refund`` ...); another name is a ``ValueError``."""
+        self._failures.append(_Failure(self._known(operation), after_accept))
 
-    def calls(self, operation: str) -> list[GatewayCall]:
+    def calls(self, operation: Operation) -> list[GatewayCall]:
+        """The recorded requests of ``operation`` (one of ``operations``), oldest first."""
+        self._known(operation)
         return [call for call in self.outbox if call.operation == operation]
 
-    def call(self, operation: str, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
+    def _known(self, operation: str) -> str:
+        if operation not in self.operations:
+            raise ValueError(
+                f"{operation!r} is not an operation of {type(self).__name__}; use one of: {', '.join(self.operations)}."
+            )
+        return operation
+
+    def call(self, operation: Operation, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
         self.outbox.append(GatewayCall(operation, copy.deepcopy(dict(params)), key))
         failure = next((f for f in self._failures if f.operation == operation), None)
         if failure is None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast, get_args
 
 import stripe
 
@@ -49,6 +49,29 @@ from eyt_payments.gateways.base import (
 
 _ALPHABET = string.ascii_letters + string.digits
 PRIVATE = "_sim"  # key of simulator-only data inside stored objects, never exported
+
+#: The name of each request a simulator gateway serves, as ``SimulatorGateway.call`` receives it: the gateway
+#: method's name, except ``update_customer`` for ``set_default_payment_method``. mypy holds every call to it.
+Operation = Literal[
+    "create_customer",
+    "update_customer",
+    "create_setup_intent",
+    "attach_payment_method",
+    "detach_payment_method",
+    "list_payment_methods",
+    "create_intent",
+    "retrieve_intent",
+    "confirm_intent",
+    "capture_intent",
+    "cancel_intent",
+    "create_refund",
+    "retrieve_refund",
+    "list_refunds",
+    "retrieve_charge",
+    "retrieve_balance_transaction",
+]
+#: Every ``Operation`` name, in the order above.
+OPERATIONS: tuple[str, ...] = get_args(Operation)
 
 
 class SimulatorStore(Protocol):
@@ -587,8 +610,8 @@ class SimulatorGateway(Gateway):
     def make_store(self) -> SimulatorStore:
         raise NotImplementedError(f"{type(self).__name__}.make_store must return the simulator's store.")
 
-    def call(self, operation: str, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
-        """Every request passes here; the memory gateway records it."""
+    def call(self, operation: Operation, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
+        """Every request passes here, named by its ``Operation``; the memory gateway records it."""
         return run()
 
     # Gateway interface -------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 Stripe's scheme (as stripe-python's ``WebhookSignature.verify_header`` checks it): the header is
 ``t=<unix time>,v1=<hex>[,v1=<hex>...]`` and a ``v1`` is the HMAC-SHA256, keyed with the endpoint's secret, of
 ``"<t>." + body``. It is computed here over the raw bytes, without decoding the body, and compared in constant time.
+Stricter than stripe-python, a timestamp more than ``EYT_PAYMENTS_WEBHOOK_TOLERANCE`` seconds ahead of this
+server's clock is refused too, like one that much in the past: a signature must not stay valid until a future date.
 """
 
 from __future__ import annotations
@@ -71,12 +73,16 @@ def parse_header(header: str) -> tuple[int, list[str]]:
 
 
 def verify(body: bytes, header: str | None, secrets: Sequence[str] | None = None) -> None:
-    """Raise ``WebhookRefused`` unless ``header`` signs ``body`` with one of the secrets, recently enough."""
+    """Raise ``WebhookRefused`` unless ``header`` signs ``body`` with one of the secrets, with a timestamp at most
+    ``EYT_PAYMENTS_WEBHOOK_TOLERANCE`` seconds from now, in the past or in the future."""
     if not header:
         raise WebhookRefused("signature_missing", "The Stripe-Signature header is missing.")
     timestamp, signatures = parse_header(header)
-    if timestamp < time.time() - int(settings.EYT_PAYMENTS_WEBHOOK_TOLERANCE):
+    now, tolerance = time.time(), int(settings.EYT_PAYMENTS_WEBHOOK_TOLERANCE)
+    if timestamp < now - tolerance:
         raise WebhookRefused("signature_expired", "The Stripe-Signature timestamp is too old.")
+    if timestamp > now + tolerance:
+        raise WebhookRefused("signature_from_future", "The Stripe-Signature timestamp is too far in the future.")
     secrets = webhook_secrets() if secrets is None else list(secrets)
     if not secrets:
         raise WebhookRefused("webhook_not_configured", "This endpoint has no webhook secret configured.")

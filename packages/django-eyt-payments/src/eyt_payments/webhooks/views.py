@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from eyt_payments.conf import settings
 from eyt_payments.integrations import audit
+from eyt_payments.views.responses import error_response
 from eyt_payments.webhooks.inbox import receive
 from eyt_payments.webhooks.signature import WebhookRefused
 
@@ -17,9 +18,13 @@ logger = logging.getLogger("eyt_payments.webhooks")
 
 
 @csrf_exempt
-@require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Accept one Stripe event: 200 once it is in the inbox (also for a repeated delivery), 400 otherwise."""
+    """Accept one Stripe event: 200 once it is in the inbox (also for a repeated delivery), 400 otherwise;
+    another method than POST is 405 in the endpoints' JSON error shape."""
+    if request.method != "POST":
+        response = error_response("method_not_allowed", _("This method is not allowed here."), 405)
+        response["Allow"] = "POST"
+        return response
     try:
         body = _read_body(request)
         event_id = receive(body, request.headers.get("Stripe-Signature"), anonymous=True)
