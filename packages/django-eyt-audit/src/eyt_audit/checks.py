@@ -72,7 +72,7 @@ def check_lockout_settings(**kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for name in ("MAX_LOGIN_ATTEMPTS", "ACCOUNT_LOCK_DURATION"):
         value = seed_setting(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _whole(value, least=1):
             errors.append(
                 Error(
                     f"{name} (or EYT_AUDIT_{name}) must be a positive whole number, not {value!r}.",
@@ -131,7 +131,7 @@ def check_trail_settings(**kwargs: Any) -> list[CheckMessage]:
     if not isinstance(fail_closed, bool):
         errors.append(Error(f"EYT_AUDIT_FAIL_CLOSED must be True or False, not {fail_closed!r}.", id="eyt_audit.E007"))
     days = settings.EYT_AUDIT_MIN_RETENTION_DAYS
-    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+    if not _whole(days, least=0):
         errors.append(
             Error(
                 f"EYT_AUDIT_MIN_RETENTION_DAYS must be a whole number of days (0 or more), not {days!r}.",
@@ -175,7 +175,7 @@ def check_lockout_extra_settings(**kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for name in ("MAX_LOGIN_ATTEMPTS_PER_IP", "LOCKOUT_TRUSTED_PAIR_DURATION"):
         value = getattr(settings, f"EYT_AUDIT_{name}")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _whole(value, least=1):
             errors.append(
                 Error(f"EYT_AUDIT_{name} must be a positive whole number, not {value!r}.", id="eyt_audit.E011")
             )
@@ -228,7 +228,7 @@ def check_security_event_settings(**kwargs: Any) -> list[CheckMessage]:
             )
         )
     seconds = settings.EYT_AUDIT_SECURITY_AGGREGATE_SECONDS
-    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+    if not _whole(seconds, least=0):
         errors.append(
             Error(
                 f"EYT_AUDIT_SECURITY_AGGREGATE_SECONDS must be a whole number of seconds (0 or more), not {seconds!r}.",
@@ -236,3 +236,8 @@ def check_security_event_settings(**kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+def _whole(value: Any, *, least: int) -> bool:
+    """``value`` is a whole number (not a bool) of at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
