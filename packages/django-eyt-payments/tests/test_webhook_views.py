@@ -11,7 +11,7 @@ import stripe
 
 from eyt_payments.models import WebhookEvent
 from eyt_payments.webhooks.inbox import receive, store
-from eyt_payments.webhooks.signature import WebhookRefused
+from eyt_payments.webhooks.signature import WebhookRefused, signed_event
 from tests.conftest import paid
 from tests.stripe_events import OLD_SECRET, SECRET, event, intent, post, resource, sign, signed
 
@@ -94,6 +94,19 @@ def test_a_header_made_by_stripe_python_is_accepted(client):
     body, _ = signed(a_valid_event())
     header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
     assert deliver(client, body, header).status_code == 200
+
+
+def test_signed_event_signs_with_the_first_configured_secret_for_host_tests(client, settings):
+    body, header = signed_event(a_valid_event())
+    assert deliver(client, body, header).status_code == 200
+    assert WebhookEvent.objects.get().type == "customer.created"
+    body, header = signed_event(a_valid_event(), OLD_SECRET, timestamp=int(time.time()) - 3600)
+    assert deliver(client, body, header).json()["error"]["code"] == "signature_expired"
+    settings.EYT_PAYMENTS_WEBHOOK_SECRET = None
+    settings.EYT_PAYMENTS_GATEWAY = {"BACKEND": "eyt_payments.gateways.stripe.StripeGateway"}
+    settings.EYT_PAYMENTS_SECRET_KEY = "sk_test_x"
+    with pytest.raises(WebhookRefused, match="No webhook secret is configured to sign with"):
+        signed_event(a_valid_event())
 
 
 def test_a_repeated_delivery_is_a_no_op_not_an_error(client):

@@ -8,13 +8,10 @@ signs its deliveries.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-import stripe
 from django.db import transaction
 from django.utils import timezone
 
@@ -98,9 +95,7 @@ class LocalGateway(SimulatorGateway):
 
     @staticmethod
     def signed_payload(event: dict[str, Any], secret: str, *, timestamp: int | None = None) -> tuple[bytes, str]:
-        """The raw body and ``Stripe-Signature`` header Stripe would send for ``event``."""
-        body = json.dumps(event, indent=2, sort_keys=True)
-        header = stripe.WebhookSignature.generate_signature_header(
-            body, secret, timestamp=int(time.time()) if timestamp is None else timestamp
-        )
-        return body.encode(), header
+        """The raw body and ``Stripe-Signature`` header Stripe would send for ``event`` (``signed_event()``)."""
+        from eyt_payments.webhooks.signature import signed_event
+
+        return signed_event(event, secret, timestamp=timestamp)

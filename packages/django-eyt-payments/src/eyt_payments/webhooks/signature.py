@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import stripe
 
 from eyt_payments.conf import seed_setting, settings
 
@@ -93,3 +97,21 @@ def verify(body: bytes, header: str | None, secrets: Sequence[str] | None = None
         if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
             return
     raise WebhookRefused("signature_invalid", "No signature matches the payload.")
+
+
+def signed_event(
+    event: Mapping[str, Any], secret: str | None = None, *, timestamp: int | None = None
+) -> tuple[bytes, str]:
+    """The raw body and ``Stripe-Signature`` header Stripe would send for ``event`` (a dict in Stripe's event
+    shape), signed with ``secret`` (default: the first configured webhook secret) by stripe-python's own signer.
+    For tests: ``client.post(url, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)``."""
+    if secret is None:
+        secrets = webhook_secrets()
+        if not secrets:
+            raise WebhookRefused("webhook_not_configured", "No webhook secret is configured to sign with.")
+        secret = secrets[0]
+    body = json.dumps(event, indent=2, sort_keys=True)
+    header = stripe.WebhookSignature.generate_signature_header(
+        body, secret, timestamp=int(time.time()) if timestamp is None else timestamp
+    )
+    return body.encode(), header
