@@ -1,10 +1,14 @@
 """The local simulator delivers its events, signed, through the real pipeline (the offline demo)."""
 
+import datetime as dt
+import time
+
 import pytest
 from django.test import override_settings
 
 from eyt_payments.gateways import get_gateway
-from eyt_payments.models import SimulatedEvent, WebhookEvent
+from eyt_payments.exceptions import PaymentDeclined
+from eyt_payments.models import Payment, SimulatedEvent, WebhookEvent
 from eyt_payments.services import StripeService
 from tests.conftest import open_payment
 
@@ -51,3 +55,28 @@ def test_the_memory_gateway_delivers_on_request(gateway, user, received, setting
     payment.refresh_from_db()
     assert (payment.status, payment.failure_code) == ("failed", "insufficient_funds")
     assert received == [("payment_failed", {"payment": payment, "code": "insufficient_funds"})]
+
+
+def test_a_decline_then_a_retry_within_one_second_ends_as_the_retry_left_it(gateway, user, settings):
+    settings.EYT_PAYMENTS_WEBHOOK_SECRET = "whsec_memory"
+    service = StripeService()
+    payment = open_payment(service, user)
+    with pytest.raises(PaymentDeclined):
+        service.confirm_payment(payment, payment_method="pm_card_chargeDeclined")
+    service.confirm_payment(payment, payment_method="pm_card_authenticationRequired")
+    # Stripe's event times are whole seconds: let the decline, the retry and our last answer share one.
+    second = int(time.time())
+    for event in gateway.events:
+        event["created"] = second
+    Payment.objects.filter(pk=payment.pk).update(last_event_at=dt.datetime.fromtimestamp(second, dt.UTC))
+    assert "payment_intent.payment_failed" in [event["type"] for event in gateway.events]
+
+    gateway.deliver_events()
+
+    payment.refresh_from_db()
+    assert payment.status == "requires_action"  # not failed by the older decline's event
+    assert gateway.calls("retrieve_intent")  # the tie was settled by asking for the intent as it is now
+    gateway.authenticate_intent(payment.stripe_payment_intent_id)
+    gateway.deliver_events()
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from eyt_payments import effects, money, payables, state
+from eyt_payments import effects, money, payables, state, sync
 from eyt_payments.conf import settings
 from eyt_payments.exceptions import (
     AlreadyPaid,
@@ -290,11 +290,21 @@ class StripeService:
                 declined = error
                 locked.failure_code = (error.decline_code or error.code)[:64]
                 self._set_status(locked, PaymentStatus.FAILED, code=locked.failure_code)
+                sync.known_now(locked)
                 intent = None
             locked.confirm_attempts = attempt
             if intent is not None:
                 self._apply_intent(locked, intent)
-            locked.save(update_fields=["status", "failure_code", "confirm_attempts", "succeeded_at", "updated_at"])
+            locked.save(
+                update_fields=[
+                    "status",
+                    "failure_code",
+                    "confirm_attempts",
+                    "succeeded_at",
+                    "last_event_at",
+                    "updated_at",
+                ]
+            )
             action, outcome = ("payment_failed", "failure") if declined else ("intent_confirmed", "success")
             audit.record(action, locked, actor=locked.user, metadata=self._audit_data(locked), outcome=outcome)
         self._copy_state(locked, payment)
@@ -310,7 +320,7 @@ class StripeService:
         with transaction.atomic():
             locked = Payment.objects.select_for_update().get(pk=payment.pk)
             if self._apply_intent(locked, intent):
-                locked.save(update_fields=["status", "failure_code", "succeeded_at", "updated_at"])
+                locked.save(update_fields=["status", "failure_code", "succeeded_at", "last_event_at", "updated_at"])
         self._copy_state(locked, payment)
         return payment
 
@@ -331,7 +341,9 @@ class StripeService:
             if amount_minor is not None and amount_minor != locked.amount_minor:
                 locked.amount_minor = amount_minor
             self._apply_intent(locked, intent)
-            locked.save(update_fields=["status", "amount_minor", "succeeded_at", "updated_at", "failure_code"])
+            locked.save(
+                update_fields=["status", "amount_minor", "succeeded_at", "last_event_at", "updated_at", "failure_code"]
+            )
             audit.record("captured", locked, actor=locked.user, metadata=self._audit_data(locked))
         self._copy_state(locked, payment)
         return intent
@@ -351,7 +363,7 @@ class StripeService:
                 self._apply_intent(locked, intent)
             else:
                 self._set_status(locked, PaymentStatus.CANCELED)
-            locked.save(update_fields=["status", "failure_code", "succeeded_at", "updated_at"])
+            locked.save(update_fields=["status", "failure_code", "succeeded_at", "last_event_at", "updated_at"])
             audit.record("canceled", locked, actor=locked.user, metadata=self._audit_data(locked))
         self._copy_state(locked, payment)
         return payment
@@ -361,6 +373,7 @@ class StripeService:
         new_status = state.payment_status_for_intent(intent.status, has_error=bool(intent.error_code))
         if intent.error_code:
             payment.failure_code = (intent.decline_code or intent.error_code)[:64]
+        sync.known_now(payment)
         if not state.PAYMENT.can_advance(payment.status, new_status):
             return False
         return self._set_status(payment, new_status, code=payment.failure_code)

@@ -4,8 +4,10 @@ Every function expects to run inside a transaction holding the payment's row loc
 returns what it changed. Rules that make any delivery order converge on the in-order result:
 
 - statuses only move forward through ``eyt_payments.state``;
-- an intent or charge event older than the last one applied to the payment (``last_event_at``) never moves its
-  status; within the same second, a payment that ``failed`` does not go back to an in-progress status;
+- an intent or charge event older than the last state known (``last_event_at``: the ``created`` time of the last
+  event applied, or the second the API last answered) never moves its status; within the same second, a payment
+  that ``failed`` does not go back to an in-progress status, and an intent event that would move it is checked
+  against the intent as the API has it now (``needs_fresh_intent``): Stripe's times are whole seconds;
 - a refund or dispute proves the payment was captured, so it first moves an unfinished payment to ``succeeded``;
 - ``amount_refunded_minor`` is recomputed from the refund ledger (refunds neither failed nor canceled) and the
   refund status (succeeded / partially_refunded / refunded) follows it. Its one backward move, when a counted
@@ -142,6 +144,20 @@ def _imply_captured(payment: Payment, applied: Applied) -> None:
         _move(payment, P.SUCCEEDED, applied)
 
 
+def needs_fresh_intent(payment: Payment, intent: GatewayIntent, at: datetime | None) -> bool:
+    """An event's ``intent`` from the same second as the last state known would move the payment: which came
+    first cannot be told (a decline and the retry that followed it within a second), so ask the API."""
+    if at is None or payment.last_event_at is None or at != payment.last_event_at:
+        return False
+    new_status = state.payment_status_for_intent(intent.status, has_error=bool(intent.error_code))
+    return new_status != payment.status and state.PAYMENT.can_advance(payment.status, new_status)
+
+
+def known_now(payment: Payment) -> None:
+    """The API has just told us the payment's state: events from before this second no longer move it."""
+    _seen(payment, timezone.now().replace(microsecond=0))
+
+
 def apply_intent(payment: Payment, intent: GatewayIntent, at: datetime | None) -> Applied:
     """Move ``payment`` to the status of ``intent`` (reported at ``at``; ``None`` means "now, from the API")."""
     applied = Applied()
@@ -158,7 +174,10 @@ def apply_intent(payment: Payment, intent: GatewayIntent, at: datetime | None) -
             code = (intent.decline_code or intent.error_code or "")[:64]
             payment.failure_code = code
         _move(payment, new_status, applied, **({"code": code} if new_status == P.FAILED else {}))
-    _seen(payment, at)
+    if at is None:
+        known_now(payment)
+    else:
+        _seen(payment, at)
     return applied
 
 

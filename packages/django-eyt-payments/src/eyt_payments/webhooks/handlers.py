@@ -144,7 +144,10 @@ def _finish(event: StripeEvent, payment: Payment, applied: sync.Applied) -> Outc
 def intent_changed(event: StripeEvent) -> Outcome:
     intent = intent_from(event.object)
     payment = _payment(event, intent_id=intent.id, local_id=intent.metadata.get("eyt_payment_id"))
-    return _finish(event, payment, sync.apply_intent(payment, intent, event.created))
+    at: datetime | None = event.created
+    if sync.needs_fresh_intent(payment, intent, at):
+        intent, at = get_gateway().retrieve_intent(intent.id), None
+    return _finish(event, payment, sync.apply_intent(payment, intent, at))
 
 
 # Charges -----------------------------------------------------------------------------------------------------------
