@@ -319,3 +319,27 @@ def test_inapp_only_types_write_no_deliveries_and_enqueue_nothing(user, committe
         result = notify(user, "system.notice", title="Maintenance tonight")
     assert (result.created, result.deliveries) == (1, 0)
     assert len(callbacks) == 1  # the signal only; no wake-up task
+
+
+def test_a_cache_outage_after_commit_fails_nothing_and_the_deliveries_still_go(make_user, committed, caplog):
+    users = [make_user() for _ in range(2)]
+    announced = []
+
+    def count_signal(**kwargs):
+        announced.append(kwargs["created"])
+
+    signals.notification_created.connect(count_signal)
+    try:
+        with mock.patch.object(counts, "invalidate", side_effect=ConnectionError("cache down")), committed():
+            result = notify(get_user_model().objects.filter(pk__in=[u.pk for u in users]), "match.starting", title="x")
+    finally:
+        signals.notification_created.disconnect(count_signal)
+    assert (result.created, result.deliveries) == (2, 2)
+    assert announced == [2]
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["sent", "sent"]  # the wake-up still ran
+    assert len(mail.outbox) == 2
+    failures = [r for r in caplog.records if r.name == "eyt_notify.live" and r.levelname == "ERROR"]
+    assert [r.getMessage() for r in failures] == [
+        "Could not drop the cached unread counts after a 'created' change (cache unavailable); "
+        "they may show an old number until they expire."
+    ]

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.test import override_settings
 
-from eyt_payments.gateways import get_gateway
 from eyt_payments.exceptions import PaymentDeclined
+from eyt_payments.gateways import get_gateway
 from eyt_payments.models import Payment, SimulatedEvent, WebhookEvent
 from eyt_payments.services import StripeService
 from tests.conftest import open_payment

@@ -136,4 +136,4 @@ def invalidate_on_commit(user_ids: Iterable[Any], using: str | None = None) -> N
     from eyt_notify.models import Notification
 
     ids = list(user_ids)
-    transaction.on_commit(lambda: invalidate(ids), using=using or router.db_for_write(Notification))
+    transaction.on_commit(lambda: invalidate(ids), using=using or router.db_for_write(Notification), robust=True)

@@ -51,8 +51,10 @@ def changed(
             "notification": serialize(notification) if notification is not None else None,
         }
     users = iter(user_ids)
+    cache_up = True
     while chunk := list(islice(users, settings.EYT_NOTIFY_BATCH_SIZE)):
-        counts.invalidate(chunk)  # before the event: a page that refetches on it must not read the old count
+        if cache_up:
+            cache_up = _invalidate(chunk, reason)  # before the event: a page that refetches must not read the old count
         if broker is None:
             continue
         try:
@@ -60,6 +62,21 @@ def changed(
         except Exception:  # the change is committed; a broker outage must not fail the caller (pages poll on error)
             logger.exception("Could not publish a %r event; the remaining pages of this change poll.", reason)
             broker = None  # keep invalidating the rest, stop trying the broker
+
+
+def _invalidate(user_ids: list[Any], reason: str) -> bool:
+    """Drop the users' cached counts; on a cache outage log it once and say so (the change is committed: the caller
+    must not fail, and the counts expire by themselves within ``EYT_NOTIFY_UNREAD_COUNT_TIMEOUT``)."""
+    try:
+        counts.invalidate(user_ids)
+    except Exception:
+        logger.exception(
+            "Could not drop the cached unread counts after a %r change (cache unavailable); "
+            "they may show an old number until they expire.",
+            reason,
+        )
+        return False
+    return True
 
 
 def changed_on_commit(

@@ -83,7 +83,7 @@ def notify(
                 result, span = _notify_iterable(recipients, user_model, ntype, rules, row, using)
             recipient_ids = _created_for(span, row, using)
         if result.created:
-            transaction.on_commit(lambda: _announce(ntype, result, recipient_ids), using=using)
+            transaction.on_commit(lambda: _announce(ntype, result, recipient_ids), using=using, robust=True)
         if result.deliveries:
             transaction.on_commit(_wake_up, using=using, robust=True)
     return result
