@@ -23,6 +23,22 @@ def test_health_is_503_without_leaking_the_error(client, monkeypatch, caplog):
     assert "cache check failed" in caplog.text
 
 
+def test_health_pings_the_rq_queues_and_is_503_when_their_redis_is_down(client, settings, caplog):
+    from django.test import override_settings
+
+    from esports import compat
+
+    rq_backend = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    down = {"default": {"URL": "redis://127.0.0.1:1/0", "SOCKET_CONNECT_TIMEOUT": 0.5}}
+    with override_settings(TASKS=rq_backend, RQ_QUEUES=down, INSTALLED_APPS=[*settings.INSTALLED_APPS, "django_rq"]):
+        backend = compat.task_backends[compat.DEFAULT_TASK_BACKEND_ALIAS]
+        assert type(backend).__module__.startswith("django_tasks_rq")
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "tasks": "error"}
+    assert "task queue check failed" in caplog.text and "Traceback" not in caplog.text
+
+
 def test_health_only_answers_get(client):
     assert client.post("/health/").status_code == 405
 
