@@ -126,6 +126,7 @@ def check_header_settings(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_trail_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E007: ``EYT_AUDIT_FAIL_CLOSED`` is not a bool; E008: ``EYT_AUDIT_MIN_RETENTION_DAYS`` is not whole days."""
     errors: list[CheckMessage] = []
     fail_closed = settings.EYT_AUDIT_FAIL_CLOSED
     if not isinstance(fail_closed, bool):
