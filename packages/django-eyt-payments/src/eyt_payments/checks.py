@@ -213,7 +213,7 @@ def _is_currency(code: Any) -> bool:
 def _fee_problems(setting: str, entry: Mapping[Any, Any]) -> list[str]:
     unknown = [key for key in entry if key not in FEE_KEYS]
     problems = [f'{setting} has unknown keys {unknown}: only "percent" and "fixed" are read.'] if unknown else []
-    return problems + _raised(fees._decimal, entry.get("percent", 0), setting)
+    return problems + _raised(fees.fee_number, entry.get("percent", 0), setting)
 
 
 def _limit_problems(setting: str, payment_type: Any, by_currency: Mapping[Any, Any]) -> list[str]:
@@ -245,8 +245,8 @@ def _stripe_fee_problems(setting: str, currency: Any, entry: Mapping[Any, Any]) 
         return [f'{setting}: the key must be "default" or a lowercase currency code Stripe supports.']
     fixed = entry.get("fixed", 0)
     if currency == "default":  # its fixed fee is never charged (it has no currency): only its number is checked
-        return _fee_problems(setting, entry) + _raised(fees._decimal, fixed, setting)
-    return _fee_problems(setting, entry) + _raised(fees._fixed_minor, fixed, currency, setting)
+        return _fee_problems(setting, entry) + _raised(fees.fee_number, fixed, setting)
+    return _fee_problems(setting, entry) + _raised(fees.fixed_fee_minor, fixed, currency, setting)
 
 
 def _platform_fee_problems(setting: str, payment_type: Any, entry: Mapping[Any, Any]) -> list[str]:
@@ -256,7 +256,7 @@ def _platform_fee_problems(setting: str, payment_type: Any, entry: Mapping[Any, 
         return [*problems, f'{setting}["fixed"] must map currencies to amounts, e.g. {{"usd": "0.50"}}, not {fixed!r}.']
     for currency, amount in fixed.items():
         if _is_currency(currency):
-            problems.extend(_raised(fees._fixed_minor, amount, currency, setting))
+            problems.extend(_raised(fees.fixed_fee_minor, amount, currency, setting))
         else:
             problems.append(
                 f'{setting}["fixed"] has the key {currency!r}, which is not a lowercase currency code Stripe supports.'

@@ -46,7 +46,8 @@ class FeeBreakdown:
         return money.from_minor(self.net_minor, self.currency)
 
 
-def _decimal(value: Any, setting: str) -> Decimal:
+def fee_number(value: Any, setting: str) -> Decimal:
+    """A percent or fixed fee of ``setting`` as a ``Decimal``; ``PaymentsConfigurationError`` naming it otherwise."""
     if isinstance(value, float | bool):
         raise PaymentsConfigurationError(f"{setting} must hold Decimal or str numbers, not {value!r}.")
     try:
@@ -58,8 +59,9 @@ def _decimal(value: Any, setting: str) -> Decimal:
     return number
 
 
-def _fixed_minor(value: Any, currency: str, setting: str) -> int:
-    minor = _decimal(value, setting).scaleb(money.get_currency(currency).exponent)
+def fixed_fee_minor(value: Any, currency: str, setting: str) -> int:
+    """A fixed fee of ``setting`` in ``currency``'s minor units; refused with too many decimals for it."""
+    minor = fee_number(value, setting).scaleb(money.get_currency(currency).exponent)
     if minor != minor.to_integral_value():
         raise PaymentsConfigurationError(f"{setting} fixed fee {value!r} has too many decimals for {currency}.")
     return int(minor)
@@ -74,8 +76,8 @@ def estimate_stripe_fee_minor(amount_minor: int, currency: str) -> int:
     table: Mapping[str, Mapping[str, Any]] = settings.EYT_PAYMENTS_STRIPE_FEES
     entry = table.get(currency.lower()) or table.get("default") or {}
     setting = f"EYT_PAYMENTS_STRIPE_FEES[{currency.lower()!r}]"
-    percent = _decimal(entry.get("percent", 0), setting)
-    fixed = _fixed_minor(entry.get("fixed", 0), currency, setting) if currency.lower() in table else 0
+    percent = fee_number(entry.get("percent", 0), setting)
+    fixed = fixed_fee_minor(entry.get("fixed", 0), currency, setting) if currency.lower() in table else 0
     return min(amount_minor, _percent_minor(amount_minor, percent) + fixed)
 
 
@@ -84,12 +86,12 @@ def platform_fee_minor(amount_minor: int, currency: str, payment_type: str | Non
     table: Mapping[str, Mapping[str, Any]] = settings.EYT_PAYMENTS_PLATFORM_FEES
     entry = (payment_type and table.get(payment_type)) or table.get("default") or {}
     setting = f"EYT_PAYMENTS_PLATFORM_FEES[{payment_type or 'default'!r}]"
-    percent = _decimal(entry.get("percent", 0), setting)
+    percent = fee_number(entry.get("percent", 0), setting)
     fixed_by_currency = entry.get("fixed") or {}
     if not isinstance(fixed_by_currency, Mapping):
         raise PaymentsConfigurationError(f'{setting}["fixed"] must map currencies to amounts, e.g. {{"usd": "0.50"}}.')
     fixed = fixed_by_currency.get(currency.lower(), 0)
-    return min(amount_minor, _percent_minor(amount_minor, percent) + _fixed_minor(fixed, currency, setting))
+    return min(amount_minor, _percent_minor(amount_minor, percent) + fixed_fee_minor(fixed, currency, setting))
 
 
 def calculate_fees(amount: Decimal | int | str, currency: str, payment_type: str | None = None) -> FeeBreakdown:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import RequestDataTooBig
@@ -67,6 +67,13 @@ def error_response(code: str, message: str, status: int, *, fields: Mapping[str,
     if fields:
         error["fields"] = dict(fields)
     return no_store(JsonResponse({"error": error}, status=status))
+
+
+def method_not_allowed(allowed: Iterable[str]) -> JsonResponse:
+    """405 in the JSON error shape, with the ``Allow`` header."""
+    response = error_response("method_not_allowed", _("This method is not allowed here."), 405)
+    response["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 def payments_error_response(error: PaymentsError) -> JsonResponse:
@@ -146,9 +153,7 @@ def json_endpoint(*methods: str) -> Callable[[JsonView], JsonView]:
         @functools.wraps(view)
         def endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in allowed:
-                response = error_response("method_not_allowed", _("This method is not allowed here."), 405)
-                response["Allow"] = ", ".join(sorted(allowed))
-                return response
+                return method_not_allowed(allowed)
             return cast(HttpResponse, protected(request, *args, **kwargs))
 
         # The project's CsrfViewMiddleware skips this view; ``protected`` runs the same check and answers in JSON.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from eyt_payments.conf import settings
 from eyt_payments.integrations import audit
-from eyt_payments.views.responses import error_response
+from eyt_payments.views.responses import method_not_allowed
 from eyt_payments.webhooks.inbox import receive
 from eyt_payments.webhooks.signature import WebhookRefused
 
@@ -22,9 +21,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Accept one Stripe event: 200 once it is in the inbox (also for a repeated delivery), 400 otherwise;
     another method than POST is 405 in the endpoints' JSON error shape."""
     if request.method != "POST":
-        response = error_response("method_not_allowed", _("This method is not allowed here."), 405)
-        response["Allow"] = "POST"
-        return response
+        return method_not_allowed(["POST"])
     try:
         body = _read_body(request)
         event_id = receive(body, request.headers.get("Stripe-Signature"), anonymous=True)
