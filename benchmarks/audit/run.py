@@ -217,6 +217,98 @@ def print_per_operation(table) -> None:
     )
 
 
+# --- where a tracked create's time goes ---------------------------------------------------------------------------
+
+
+def breakdown(ops: int) -> dict[str, float]:
+    """Medians in seconds, each create in ``transaction.atomic()``: an untracked and a tracked create, the wall time
+    of the entry's statement, the server's planning and execution of it (``EXPLAIN ANALYZE`` of the same statement,
+    replayed in a transaction rolled back), and building and chaining the entry in Python without the database."""
+    from benchapp.models import Plain, WithEyt
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from eyt_audit import ledger
+    from eyt_audit.tracking import tracked
+    from eyt_audit.trail import build_row
+
+    joined = timezone.now()
+    samples: dict[str, list[float]] = {
+        name: [] for name in ("untracked", "tracked", "statement", "planning", "execution", "python")
+    }
+    entries_table = connection.ops.quote_name("eyt_audit_auditentry")
+    captured: list[tuple[str, object]] = []
+
+    def capture(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if f"INSERT INTO {entries_table}" in sql:
+                samples["statement"].append(time.perf_counter() - started)
+                captured[:] = [(sql.split("; ", 1)[-1], params)]  # without the SAVEPOINT in front
+
+    objs: dict[str, list] = {"untracked": [], "tracked": []}
+    for i in range(ops):
+        for label, model in (("untracked", Plain), ("tracked", WithEyt)):
+            started = time.perf_counter()
+            with connection.execute_wrapper(capture), transaction.atomic():
+                step("create", model, objs[label], i, joined)
+            samples[label].append(time.perf_counter() - started)
+        planning, execution = _explain_entry_statement(*captured[0])
+        samples["planning"].append(planning)
+        samples["execution"].append(execution)
+    config = tracked(WithEyt)
+    for obj in objs["tracked"]:
+        started = time.perf_counter()
+        row = build_row(f"{config.label}.created", obj, changes=config.snapshot(obj, created=True))
+        ledger.chained_entries([row], 1, "")
+        samples["python"].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _explain_entry_statement(statement: str, params: object) -> tuple[float, float]:
+    """Planning and execution seconds of the entry statement just run, replayed with the head moved back to where it
+    stood before it (the statement compares the head), in a transaction rolled back."""
+    from django.db import connection, transaction
+
+    from eyt_audit.models import ChainHead
+
+    sequence, _chain, _head, before, before_chain, _rows = params  # the compare-and-insert's parameters
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL eyt_audit.allow_prune = on")  # the entry is deleted, to be inserted again
+        cursor.execute("DELETE FROM eyt_audit_auditentry WHERE sequence = %s", [sequence])
+        ChainHead.objects.update(sequence=before, chain=before_chain)
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", params)
+        (plan,) = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM eyt_audit_auditentry WHERE sequence = %s", [sequence])
+        if cursor.fetchone()[0] != 1:
+            sys.exit("the replayed entry statement did not insert its entry")
+        transaction.set_rollback(True)
+    return plan["Planning Time"] / 1000, plan["Execution Time"] / 1000
+
+
+def print_breakdown(medians: dict[str, float]) -> None:
+    untracked, tracked_create = medians["untracked"], medians["tracked"]
+    extra = tracked_create - untracked
+    server = medians["planning"] + medians["execution"]
+    rest = extra - medians["statement"] - medians["python"]
+
+    def us(seconds: float) -> str:
+        return f"{seconds * 1e6:.0f} µs"
+
+    print("\nWhere a tracked create's time goes, each in transaction.atomic() (medians of a pass of its own)")
+    print(
+        f"  untracked {us(untracked)}, eyt_audit {us(tracked_create)}: {us(extra)} more; a 1.5x goal allows {us(untracked / 2)}"
+    )
+    print(
+        f"  the entry's statement: {us(medians['statement'])} wall, of which the server spends {us(server)}"
+        f" ({us(medians['planning'])} planning, {us(medians['execution'])} inserting the entry and moving the head)"
+    )
+    print(f"  building and chaining the entry in Python: {us(medians['python'])}")
+    print(f"  the rest (tracking, signals, the commit of a larger transaction): {us(rest)}")
+
+
 # --- concurrent appends -------------------------------------------------------------------------------------------
 
 
@@ -327,6 +419,7 @@ def main() -> None:
 
         print(f"Django {django.get_version()}, PostgreSQL, {args.ops} operations x {args.rounds} rounds")
         print_per_operation(per_operation(args.ops, args.rounds))
+        print_breakdown(breakdown(args.ops * 2))
         rate = concurrent_appends(args.writers, args.per_writer)
         print(f"\nConcurrent appends: {args.writers} writer processes, {rate:,.0f} entries/s (one transaction each)")
         from eyt_audit.verification import verify

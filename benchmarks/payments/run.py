@@ -10,6 +10,10 @@ For scale it also times a floor: the same stripe-python call followed by the lea
 record of the operation must add, one durable write (a two-column row, committed). Whatever the package does, its
 ratio cannot go below the floor's on the machine measured.
 
+Last, a pass of its own splits the package's time per operation into the provider call, each database statement
+(wall time, commit included) and the rest (Python: the package, Django's ORM, psycopg), so the figures show where
+a redesign could still win and how much the floor alone leaves of the goal.
+
     python benchmarks/payments/run.py [--rounds 200]        # SQLite in memory
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/payments/run.py
 
@@ -213,6 +217,83 @@ def measure(rounds: int) -> None:
     print("\nfloor: the same call + one durable write (a row committed), the least a record of it costs")
     print(f"{'operation':<24}{'stripe-python ms':>18}{'floor ms':>12}{'overhead ms':>13}{'ratio':>8}")
     print("\n".join(floors))
+    print_breakdown(breakdown(service, user, paid_package[rounds:], rounds), statistics.median(direct["create"]))
+
+
+class Stopwatch:
+    """Median wall time of each database statement (by its first words) and of the provider's calls, collected
+    over many operations, plus the operations' own totals."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {}
+
+    def add(self, label: str, seconds: float) -> None:
+        self.samples.setdefault(label, []).append(seconds)
+
+    def statement(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.add(_statement_label(sql), time.perf_counter() - started)
+
+    def provider(self, call: Callable[..., object]) -> Callable[..., object]:
+        def timed_call(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.add("provider call", time.perf_counter() - started)
+
+        return timed_call
+
+    def medians(self) -> dict[str, float]:
+        return {label: statistics.median(values) for label, values in self.samples.items()}
+
+
+def _statement_label(sql: str) -> str:
+    """``"SELECT eyt_payments_customer"``: the statement's verb and the table it reads or writes."""
+    words = sql.split()
+    after = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(words[0].upper())
+    upper = [word.upper() for word in words]
+    table = words[upper.index(after) + 1].strip('"') if after in upper else ""
+    return f"{words[0].upper()} {table}".strip()
+
+
+def breakdown(service: object, user: object, paid: list, rounds: int) -> dict[str, dict[str, float]]:
+    """Per operation: the provider call, each statement and the total, as medians over ``rounds``."""
+    from django.db import connection
+
+    gateway = service.gateway  # type: ignore[attr-defined]
+    watches = {"create": Stopwatch(), "refund": Stopwatch()}
+    originals = {"create_intent": gateway.create_intent, "create_refund": gateway.create_refund}
+    try:
+        for index in range(rounds):
+            for name, operation, method in (
+                ("create", lambda: service.create_payment_intent(user, Decimal("10.00"), "bench"), "create_intent"),
+                ("refund", functools.partial(service.refund_payment, paid[index], Decimal("2.50")), "create_refund"),
+            ):
+                watch = watches[name]
+                setattr(gateway, method, watch.provider(originals[method]))
+                with connection.execute_wrapper(watch.statement):
+                    watch.add("total", timed(operation))
+    finally:
+        for method in originals:
+            gateway.__dict__.pop(method, None)
+    return {name: watch.medians() for name, watch in watches.items()}
+
+
+def print_breakdown(medians: dict[str, dict[str, float]], bare_create: float) -> None:
+    print("\nwhere the package's time goes (medians of a pass of its own, ms; statements include their commit)")
+    for name, label in (("create", "create_payment_intent"), ("refund", "refund_payment")):
+        parts = dict(medians[name])
+        total, provider = parts.pop("total"), parts.pop("provider call")
+        statements = "; ".join(f"{sql} {seconds * 1000:.2f}" for sql, seconds in parts.items())
+        rest = total - provider - sum(parts.values())
+        print(f"  {label}: total {total * 1000:.2f} = provider call {provider * 1000:.2f}")
+        print(f"    + statements {sum(parts.values()) * 1000:.2f} ({statements})")
+        print(f"    + Python (package, ORM, driver) {rest * 1000:.2f}")
+    print(f"  the 1.2x goal leaves {bare_create * 0.2 * 1000:.2f} ms per create for all of the package's own work")
 
 
 if __name__ == "__main__":
