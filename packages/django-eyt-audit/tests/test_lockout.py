@@ -291,3 +291,44 @@ def test_staff_who_cannot_change_users_do_not_get_the_unlock_action(account, cli
     response = client.get("/admin/eyt_audit/securityevent/")
     assert response.status_code == 200
     assert "lift_locks" not in response.content.decode()
+
+
+def test_staff_who_may_change_users_get_the_unlock_action(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user("user-admin", password="pw", is_staff=True)
+    staff.user_permissions.add(
+        Permission.objects.get(codename="view_securityevent"),
+        Permission.objects.get(content_type__app_label="auth", codename="change_user"),
+    )
+    client.force_login(staff)
+    assert "lift_locks" in client.get("/admin/eyt_audit/securityevent/").content.decode()
+
+
+def test_the_unlock_action_asks_for_the_change_permission_of_a_custom_user_model():
+    from eyt_audit.admin import change_user_permission
+
+    assert change_user_permission() == "auth.change_user"
+    with override_settings(AUTH_USER_MODEL="testapp.EmailUser"):
+        assert change_user_permission() == "testapp.change_emailuser"
+
+
+def test_the_admin_lifts_the_lock_of_an_email_longer_than_django_usernames(counters, admin_client, security_events):
+    from eyt_audit.models import SecurityEvent
+    from eyt_audit.security import build_event
+
+    email = f"{'a' * 60}.{'b' * 60}.{'c' * 60}-{uuid.uuid4().hex[:8]}@example.com"  # > 150, <= 254 characters
+    for _ in range(5):
+        login(email, ip="203.0.113.9")
+    assert lockout.status(email).locked
+    [reported] = [event["username"] for event in security_events if event["event_type"] == "lockout"]
+    assert reported == email
+    row = build_event("lockout", severity="error", username=reported, metadata={"locks": ["account"]})
+    event = SecurityEvent.objects.create(**{**row, "key": "long-email"})  # as stored, on any database
+    assert event.username == email
+
+    admin_client.post(
+        "/admin/eyt_audit/securityevent/", {"action": "lift_locks", "_selected_action": [event.pk]}, follow=True
+    )
+
+    assert not lockout.status(email).locked

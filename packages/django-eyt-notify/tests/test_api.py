@@ -66,6 +66,18 @@ def test_recent_has_the_documented_schema(logged_in, user, other):
     ]
 
 
+def test_recent_names_the_actor_of_a_custom_user_model_by_its_str_not_its_login(logged_in, user, other, monkeypatch):
+    from django.contrib.auth.models import AbstractUser
+
+    # a custom user model: no get_full_name(), the login may be a private email address, __str__ is its name
+    monkeypatch.delattr(AbstractUser, "get_full_name")
+    monkeypatch.setattr(type(other), "get_username", lambda self: "bob@example.com")
+    monkeypatch.setattr(type(other), "__str__", lambda self: "Bob Builder")
+    make(user, actor=other)
+    [notification] = logged_in.get(reverse("eyt_notify:recent")).json()["notifications"]
+    assert notification["actor"] == {"id": other.pk, "name": "Bob Builder"}
+
+
 def test_recent_hides_unsafe_action_urls_and_other_users_rows(logged_in, user, other):
     make(user, action_url="javascript:alert(1)")
     make(other, title="Bob's")

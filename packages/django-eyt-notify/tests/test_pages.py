@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from eyt_notify import notify
+from eyt_notify.adapter import NotifyAdapter
 from eyt_notify.models import Notification, QuietHours
 from eyt_notify.preferences import enabled_channels
 
@@ -99,6 +100,22 @@ def test_the_list_has_no_n_plus_one(logged_in, user, make_user, django_assert_nu
     with django_assert_num_queries(4):
         response = logged_in.get(reverse("eyt_notify:list"))
     assert len(titles(response)) == 10
+
+
+class NicknameAdapter(NotifyAdapter):
+    def get_display_name(self, user):
+        return f"@{user.get_username()}"
+
+
+def test_the_pages_name_the_actor_as_the_json_does(logged_in, user, make_user, settings):
+    actor = make_user("carol", first_name="Carol", last_name="Danvers")
+    pk = make(user, actor=actor).pk
+    assert "Carol Danvers ·" in logged_in.get(reverse("eyt_notify:list")).content.decode()
+    assert "· Carol Danvers" in logged_in.get(reverse("eyt_notify:detail", args=[pk])).content.decode()
+    settings.EYT_NOTIFY_ADAPTER = f"{__name__}.NicknameAdapter"  # a host's adapter reaches the pages too
+    assert "@carol ·" in logged_in.get(reverse("eyt_notify:list")).content.decode()
+    [item] = logged_in.get(reverse("eyt_notify:recent")).json()["notifications"]
+    assert item["actor"]["name"] == "@carol"
 
 
 def test_titles_are_escaped(logged_in, user):

@@ -108,3 +108,31 @@ def test_the_refund_action_needs_the_refund_permission(client, service, user, dj
     assert b"No action selected" in response.content or response.status_code == 200
     payment.refresh_from_db()
     assert payment.amount_refunded_minor == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "term"),
+    [("payment", "ada@example.com"), ("payment", "ada"), ("customer", "ada"), ("refundrequest", "ada")],
+)
+def test_admin_search_finds_rows_by_their_users_login_and_email(admin_client, service, user, model, term):
+    from eyt_payments.refund_requests import request_refund
+
+    request_refund(user, paid(service, user), reason="late")
+    response = admin_client.get(reverse(f"admin:eyt_payments_{model}_changelist"), {"q": term})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "relation"), [("payment", "user"), ("customer", "user"), ("refundrequest", "requested_by")]
+)
+def test_admin_search_uses_only_the_fields_a_custom_user_model_has(rf, model, relation):
+    from django.apps import apps
+    from django.contrib import admin
+    from django.test import override_settings
+
+    model_admin = admin.site.get_model_admin(apps.get_model("eyt_payments", model))
+    assert {f"{relation}__username", f"{relation}__email"} <= set(model_admin.get_search_fields(rf.get("/")))
+    with override_settings(AUTH_USER_MODEL="testapp.EmailUser"):  # email login, no username
+        user_fields = [name for name in model_admin.get_search_fields(rf.get("/")) if name.startswith(relation)]
+    assert user_fields == [f"{relation}__email"]

@@ -111,6 +111,24 @@ def test_the_customer_is_created_once_with_the_adapters_name_and_email(service, 
     assert Customer.objects.filter(user=user).count() == 1
 
 
+def test_the_adapter_names_a_custom_user_by_its_str_not_its_login_email():
+    from tests.testapp.models import EmailUser
+
+    adapter = DefaultPaymentsAdapter()
+    named, unnamed = EmailUser(email="gus@example.com", display_name="Gus Grant"), EmailUser(email="kim@example.com")
+    assert (adapter.customer_name(named), adapter.customer_email(named)) == ("Gus Grant", "gus@example.com")
+    assert (adapter.customer_name(unnamed), adapter.customer_email(unnamed)) == ("kim@example.com", "kim@example.com")
+
+
+def test_the_adapter_reads_the_email_from_the_user_models_email_field(monkeypatch):
+    from tests.testapp.models import EmailUser
+
+    monkeypatch.setattr(EmailUser, "EMAIL_FIELD", "contact")
+    user = EmailUser(email="login@example.com")
+    user.contact = "billing@example.com"
+    assert DefaultPaymentsAdapter().customer_email(user) == "billing@example.com"
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "error"),
     [

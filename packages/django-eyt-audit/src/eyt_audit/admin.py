@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -220,6 +221,12 @@ class OtherEventTypeFilter(InputFilter):
         return queryset.filter(event_type=value.strip()) if value else queryset
 
 
+def change_user_permission() -> str:
+    """The change permission of the project's user model: ``auth.change_user`` only for Django's own ``User``."""
+    opts = get_user_model()._meta
+    return f"{opts.app_label}.{get_permission_codename('change', opts)}"
+
+
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(_EventAdmin):
     list_display = (
@@ -249,8 +256,9 @@ class SecurityEventAdmin(_EventAdmin):
         return False
 
     def has_unlock_permission(self, request: HttpRequest) -> bool:
-        """Whoever may change users may lift their login locks."""
-        return bool(request.user.has_perm("auth.change_user"))
+        """Whoever may change users (of ``AUTH_USER_MODEL``, e.g. ``accounts.change_user``) may lift their login
+        locks."""
+        return bool(request.user.has_perm(change_user_permission()))
 
     @admin.action(
         description=_("Lift the login locks of the selected events' usernames and IPs"), permissions=["unlock"]

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from eyt_audit.exceptions import AppendOnlyError
+from eyt_audit.limits.events import USERNAME_LENGTH
 
 __all__ = ["ENTRY_FIELDS", "AuditEntry", "ChainHead", "SecurityEvent"]
 
@@ -144,7 +145,7 @@ class SecurityEvent(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.WARNING)
     actor_pk = models.CharField(_("actor id"), max_length=64, blank=True)
     actor_repr = models.CharField(_("actor"), max_length=255, blank=True)
-    username = models.CharField(_("attempted username"), max_length=150, blank=True, db_index=True)
+    username = models.CharField(_("attempted username"), max_length=USERNAME_LENGTH, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("client IP"), null=True, blank=True, db_index=True)
     path = models.CharField(_("path"), max_length=255, blank=True)
     method = models.CharField(_("method"), max_length=10, blank=True)

@@ -25,6 +25,7 @@ from eyt_audit import security_store
 from eyt_audit.canonical import clean, clean_text, mask_secrets
 from eyt_audit.conf import settings
 from eyt_audit.context import Actor, actor_of, audit_context, current
+from eyt_audit.limits.events import USERNAME_LENGTH
 from eyt_audit.limits.keys import normalize_username
 from eyt_audit.log import UNKNOWN, quoted
 from eyt_audit.middleware import USER_AGENT_LENGTH, client_ip
@@ -106,7 +107,7 @@ def build_event(
         "severity": severity,
         "actor_pk": actor.pk[:64] if actor else "",
         "actor_repr": clean_text(actor.repr)[:255] if actor else "",
-        "username": clean_text(username).strip()[:150] if username else "",
+        "username": clean_text(username).strip()[:USERNAME_LENGTH] if username else "",
         "ip_address": client_ip(request) if request is not None else (context.ip_address if context else None),
         "path": clean_text(request.path)[:255] if request is not None else "",
         "method": clean_text(request.method or "")[:10] if request is not None else "",

@@ -1,6 +1,9 @@
 """Models the audit tests track."""
 
+import uuid
+
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 
@@ -25,3 +28,18 @@ class Gadget(models.Model):
 
     def __str__(self) -> str:
         return f"gadget {self.name}"
+
+
+class EmailUser(AbstractBaseUser):
+    """The shape of a custom user model (UUID key, email login, no ``username``), for tests that name it in
+    ``override_settings(AUTH_USER_MODEL="testapp.EmailUser")``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=100, blank=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    def __str__(self) -> str:
+        return self.display_name or self.email

@@ -40,9 +40,11 @@ class NotifyAdapter:
         return None
 
     def get_display_name(self, user: AbstractBaseUser) -> str:
-        """How an actor is named to recipients in the notification centre and its JSON."""
+        """How an actor is named to recipients in the notification centre's JSON: ``get_full_name()`` when the user
+        model has one and it is not empty, else ``str(user)``, as the pages name it (the username for Django's
+        ``User``; never the login field of a custom user model, which may be a private email address)."""
         full_name = getattr(user, "get_full_name", None)
-        return (full_name() if callable(full_name) else "") or user.get_username()
+        return (full_name() if callable(full_name) else "") or str(user)
 
     def get_template_context(self, notification: Notification, user: AbstractBaseUser) -> dict[str, Any]:
         """Extra template context for every channel's rendering of ``notification``."""

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from eyt_payments.admin_search import user_search_fields
 from eyt_payments.exceptions import GatewayError, PaymentValidationError, RefundNotAllowed
 from eyt_payments.models import Customer, Payment, PaymentMethod, Refund, WebhookEvent
 
@@ -50,11 +51,14 @@ class RefundForm(forms.Form):
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "payment_type", "amount", "currency", "status", "livemode", "created_at")
     list_filter = ("status", "payment_type", "currency", "livemode")
-    search_fields = ("id", "stripe_payment_intent_id", "stripe_charge_id", "user__username", "user__email")
+    search_fields = ("id", "stripe_payment_intent_id", "stripe_charge_id")  # and the user's, get_search_fields()
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     inlines = [RefundInline]
     actions = ["refund"]
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return (*self.search_fields, *user_search_fields("user"))
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("eyt_payments.add_refund"))
@@ -104,8 +108,11 @@ class RefundAdmin(ReadOnlyAdmin):
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("stripe_customer_id", "user", "livemode", "created_at", "deleted_at")
-    search_fields = ("stripe_customer_id", "user__username", "user__email")
+    search_fields = ("stripe_customer_id",)  # and the user's, get_search_fields()
     list_select_related = ("user",)
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return (*self.search_fields, *user_search_fields("user"))
 
 
 @admin.register(PaymentMethod)

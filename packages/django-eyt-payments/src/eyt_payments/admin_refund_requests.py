@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from eyt_payments.admin_search import user_search_fields
 from eyt_payments.exceptions import PaymentsError
 from eyt_payments.models import RefundRequest
 from eyt_payments.refund_requests import approve_refund_request, reject_refund_request
@@ -29,7 +30,7 @@ class RefundRequestAdmin(_RefundRequestAdmin):
     list_display = ("created_at", "payment", "requested_by", "amount_asked", "status", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("payment", "requested_by", "decided_by")
-    search_fields = ("payment__id", "requested_by__username", "reason")
+    search_fields = ("payment__id", "reason")  # and the requester's, get_search_fields()
     readonly_fields = (
         "payment",
         "requested_by",
@@ -43,6 +44,9 @@ class RefundRequestAdmin(_RefundRequestAdmin):
     )
     fields = readonly_fields
     actions = ["approve", "reject"]
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return (*self.search_fields, *user_search_fields("requested_by"))
 
     @admin.display(description=_("amount"))
     def amount_asked(self, obj: RefundRequest) -> str:

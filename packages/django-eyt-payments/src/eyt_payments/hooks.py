@@ -38,13 +38,17 @@ class DefaultPaymentsAdapter:
         return succeeded_at + timedelta(days=settings.EYT_PAYMENTS_REFUND_WINDOW_DAYS)
 
     def customer_name(self, user: Any) -> str:
-        """The name sent to Stripe for ``user``'s customer."""
+        """The name sent to Stripe for ``user``'s customer: ``get_full_name()`` when the user model has one and it
+        is not empty, else ``str(user)`` (the username for Django's ``User``; a custom user model's own ``__str__``
+        rather than its login field, which may be the email address)."""
         full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-        return full_name or user.get_username()
+        return full_name or str(user)
 
     def customer_email(self, user: Any) -> str:
-        """The email sent to Stripe for ``user``'s customer (receipts go there)."""
-        return getattr(user, "email", "") or ""
+        """The email sent to Stripe for ``user``'s customer (receipts go there): the user model's
+        ``EMAIL_FIELD``."""
+        field = user.get_email_field_name() if hasattr(user, "get_email_field_name") else "email"
+        return getattr(user, field, "") or ""
 
     def statement_descriptor_suffix(self, payment_type: str) -> str:
         """Up to 22 characters added to the card statement descriptor; empty sends none."""

@@ -42,7 +42,9 @@ LEVELS = {
     "error": logging.ERROR,
     "critical": logging.CRITICAL,
 }
-USERNAME_LENGTH = 150
+#: Longest username kept: an email address's 254 characters, so the stored name of an ``email`` login still
+#: names its lock (a cut name would not).
+USERNAME_LENGTH = 254
 
 
 def report(

@@ -1,4 +1,5 @@
-"""``{% load eyt_notify %}``: ``{% notification_bell %}``, ``{% unread_count %}`` and ``{% eyt_notify_script %}``."""
+"""``{% load eyt_notify %}``: ``{% notification_bell %}``, ``{% unread_count %}``, ``{% eyt_notify_script %}`` and the
+``display_name`` filter."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from eyt_notify import counts
+from eyt_notify.adapter import get_adapter
 from eyt_notify.conf import settings
 from eyt_notify.live import get_broker
 
@@ -35,6 +37,13 @@ def eyt_notify_script(context: template.Context, path: str) -> SafeString:
     if nonce:
         return format_html('<script src="{}" defer nonce="{}"></script>', static(path), nonce)
     return format_html('<script src="{}" defer></script>', static(path))
+
+
+@register.filter
+def display_name(user: Any) -> str:
+    """``{{ notification.actor|display_name }}``: the user as the adapter names them to recipients
+    (``get_display_name()``), the same name the JSON endpoints give."""
+    return get_adapter().get_display_name(user) if user is not None else ""
 
 
 def _user_id(context: template.Context) -> Any | None:
