@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coaching.models import CoachingSession
+from esports.adapters import refund_by_policy
 from eyt_notify import notify
 from eyt_payments.exceptions import RefundNotAllowed, UnknownPayable
 from eyt_payments.models import Payment, Refund
@@ -59,7 +60,8 @@ def cancel_session(session: CoachingSession, user: Any) -> Refund | None:
         session.save(update_fields=["status"])
         if payment is None:
             return None
-        return StripeService().refund_payment(payment, reason="requested_by_customer", requested_by=user)
+        with refund_by_policy():
+            return StripeService().refund_payment(payment, reason="requested_by_customer", requested_by=user)
 
 
 def send_reminders(within: timedelta = timedelta(hours=24)) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from eyt_audit.models import AuditEntry
 from eyt_notify.models import Delivery, Notification
 from eyt_payments.gateways import get_gateway
-from eyt_payments.models import Payment, Refund, WebhookEvent
+from eyt_payments.models import Payment, Refund, RefundRequest, WebhookEvent
 from eyt_payments.services import StripeService
 from eyt_testing.smtp import SmtpServer
 from tests.journeys import AUTHENTICATION_CARD, DECLINED_CARD, TEST_CARD, Browser, smtp_mail_settings
@@ -121,6 +121,22 @@ def test_cancelling_within_48_hours_refunds_half(player, tokyo_cup, smtp):
     assert (payment.status, payment.amount_refunded_minor) == ("partially_refunded", 1500)
     registration.refresh_from_db()
     assert registration.status == "canceled"
+
+
+def test_the_payments_refund_page_cannot_bypass_the_cancellation_policy(browser, player, tokyo_cup, smtp):
+    """Within 48 hours the policy refunds half; the package's own refund page asks staff instead of refunding."""
+    tokyo_cup.starts_at = timezone.now() + timedelta(hours=30)
+    tokyo_cup.save()
+    created = open_checkout(browser, tokyo_cup)
+    browser.post_json(created["test_card_url"], TEST_CARD)
+
+    response = browser.submit(f"/payments/{created['payment_id']}/refund/", {"amount": "", "reason": "all of it"})
+
+    assert response.status_code == 302
+    assert not Refund.objects.exists()
+    assert RefundRequest.objects.get().status == "pending"
+    assert Payment.objects.get().status == "succeeded"
+    assert Registration.objects.get().status == "confirmed"
 
 
 def test_a_declined_card_leaves_no_registration(browser, player, tokyo_cup, smtp):

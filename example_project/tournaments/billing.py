@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from esports.adapters import refund_by_policy
 from eyt_notify import notify
 from eyt_payments.exceptions import AlreadyPaid, RefundNotAllowed, UnknownPayable
 from eyt_payments.models import Payment, Refund
@@ -83,7 +84,8 @@ def cancel_registration(registration: Registration, user: Any) -> Refund | None:
         if payment is None:  # a free tournament
             return None
         amount = from_minor(payment.amount_minor * percent // 100, payment.currency)
-        return StripeService().refund_payment(payment, amount, reason="requested_by_customer", requested_by=user)
+        with refund_by_policy():
+            return StripeService().refund_payment(payment, amount, reason="requested_by_customer", requested_by=user)
 
 
 def paid_entry(registration: Registration) -> Payment | None:

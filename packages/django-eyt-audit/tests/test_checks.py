@@ -103,3 +103,14 @@ def test_e008_when_the_minimum_retention_is_not_whole_days(value):
         assert ids(checks.check_trail_settings()) == ["eyt_audit.E008"]
     with override_settings(EYT_AUDIT_MIN_RETENTION_DAYS=0):
         assert checks.check_trail_settings() == []
+
+
+@pytest.mark.django_db  # MariaDB is told from MySQL by its version
+def test_e012_on_mysql_but_not_on_mariadb(monkeypatch):
+    from django.db import connection
+
+    assert ids(checks.check_database(databases=["default"])) == []
+    monkeypatch.setattr(connection, "vendor", "mysql")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)  # MySQL
+    assert ids(checks.check_database(databases=["default"])) == ["eyt_audit.E012"]
+    assert ids(checks.check_database()) == []  # runserver: no database checks

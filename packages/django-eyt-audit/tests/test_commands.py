@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -176,6 +177,24 @@ def test_prune_removes_old_entries_and_the_rest_still_verifies(trail, capsys):
     assert report.ok and report.first == 4 and "entries up to #3 were pruned" in report.notes
     record("tests.after_prune")
     assert verify().ok
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin", EYT_AUDIT_MIN_RETENTION_DAYS=0)
+def test_prune_with_use_tz_off_reads_the_date_as_a_utc_day(capsys):
+    # Berlin's wall clock: 00:30 on Jan 2 is 23:30 UTC on Jan 1, 01:30 is 00:30 UTC on Jan 2
+    for when in (dt.datetime(2026, 1, 2, 0, 30), dt.datetime(2026, 1, 2, 1, 30)):
+        with mock.patch("django.utils.timezone.now", return_value=when):
+            record("tests.step", metadata={"at": when.isoformat()})
+    call_command("eyt_audit_prune", "--before", "2026-01-02")
+    assert "removed 1 entries, up to #1" in capsys.readouterr().out
+    assert verify().ok
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_a_checkpoint_time_is_utc_also_with_use_tz_off(trail, capsys):
+    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 7, 1, 12, 0)):
+        call_command("eyt_audit_checkpoint")
+    assert json.loads(capsys.readouterr().out)["created_at"] == "2026-07-01T10:00:00.000000+00:00"
 
 
 def test_deleting_the_oldest_entries_without_prune_is_caught(trail):

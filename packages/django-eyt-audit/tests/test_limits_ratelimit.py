@@ -43,6 +43,20 @@ def test_keys_by_ip_count_apart(counters):
     assert statuses(view, 1, REMOTE_ADDR="10.1.1.2") == [200]
 
 
+def test_ipv6_addresses_of_one_64_network_share_a_counter(counters):
+    """One subscriber holds a whole /64: rotating addresses inside it must not reset the limit."""
+    view = limited("2/m")
+    assert statuses(view, 1, REMOTE_ADDR="2001:db8:1:2::1") == [200]
+    assert statuses(view, 2, REMOTE_ADDR="2001:db8:1:2:ffff::9") == [200, 429]
+    assert statuses(view, 1, REMOTE_ADDR="2001:db8:1:3::1") == [200]
+
+
+def test_an_ipv4_mapped_ipv6_address_counts_as_the_ipv4_address(counters):
+    view = limited("1/m")
+    assert statuses(view, 1, REMOTE_ADDR="10.9.9.9") == [200]
+    assert statuses(view, 1, REMOTE_ADDR="::ffff:10.9.9.9") == [429]
+
+
 def test_the_window_slides_and_admits_again_once_a_slot_frees(counters):
     view = limited("1/1s")
     assert statuses(view, 2) == [200, 429]
@@ -193,3 +207,22 @@ def test_a_method_http_does_not_have_is_refused_by_name_when_decorating(methods)
     assert ("PUSH" if "PUSH" in methods else "FETCH") in str(raised.value)
     assert isinstance(raised.value, InvalidRule)
     ratelimit("1/m", methods=["get", "OPTIONS"])(ok)
+
+
+@pytest.mark.django_db
+def test_password_spraying_from_rotating_ipv6_addresses_locks_their_64_network(counters):
+    from django.contrib.auth import authenticate
+
+    from eyt_audit.limits import lockout
+
+    network, names = f"2001:db8:{uuid.uuid4().int % 65000:x}:1", [uuid.uuid4().hex for _ in range(4)]
+    with override_settings(
+        AUTHENTICATION_BACKENDS=["eyt_audit.limits.backends.LockoutModelBackend"],
+        EYT_AUDIT_MAX_LOGIN_ATTEMPTS_PER_IP=3,
+    ):
+        for index, name in enumerate(names):
+            authenticate(factory.post("/login/", REMOTE_ADDR=f"{network}::{index + 1}"), username=name, password="x")
+        assert [lockout.status(name).failures for name in names] == [1, 1, 1, 0]  # the 4th was refused
+        assert lockout.status(names[3], f"{network}:abcd::1").reason == "ip"
+        lockout.unlock(ip=f"{network}::99")
+        assert lockout.status(names[3], f"{network}::1").locked is False

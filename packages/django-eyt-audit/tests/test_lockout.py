@@ -332,3 +332,30 @@ def test_the_admin_lifts_the_lock_of_an_email_longer_than_django_usernames(count
     )
 
     assert not lockout.status(email).locked
+
+
+def alogin(username, password=WRONG, ip="10.0.0.1"):
+    """``aauthenticate()``, as an async login view calls it (``alogin`` follows it)."""
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import aauthenticate
+
+    request = factory.post("/login/", REMOTE_ADDR=ip)
+    return async_to_sync(aauthenticate)(request, username=username, password=password)
+
+
+def test_an_async_login_is_guarded_like_a_sync_one(counters, account, security_events):
+    assert checks_during(lambda: [alogin(account.username) for _ in range(5)]) == 5
+    assert checks_during(lambda: alogin(account.username, PASSWORD)) == 0  # locked: the password is not checked
+    assert alogin(account.username, PASSWORD) is None
+    assert lockout.status(account.username).failures == 5
+    assert {"login_failed", "lockout", "login_refused"} <= {event["event_type"] for event in security_events}
+
+
+def test_an_async_login_with_the_right_password_counts_as_a_sync_one_does(counters, account, django_user_model):
+    twin = django_user_model.objects.create_user(username=f"bob-{uuid.uuid4().hex[:8]}", password=PASSWORD)
+    login(twin.username)
+    alogin(account.username)
+    assert checks_during(lambda: alogin(account.username, PASSWORD)) == 1  # one password check, one attempt
+    assert login(twin.username, PASSWORD) == twin
+    assert alogin(account.username, PASSWORD) == account
+    assert lockout.status(account.username) == lockout.status(twin.username)

@@ -13,6 +13,7 @@ from eyt_audit.middleware import context_for
 from eyt_audit.models import SecurityEvent
 from eyt_audit.security import build_event, store
 from eyt_audit.signals import security_event_recorded
+from eyt_testing.plugin import SERVERS
 from tests import limits_support
 from tests.testapp.models import Widget
 
@@ -169,8 +170,8 @@ def test_events_of_a_committed_transaction_are_stored_once():
     assert list(SecurityEvent.objects.values_list("username", "count")) == [("ada", 2)]
 
 
-@pytest.mark.postgres
-def test_on_postgresql_the_event_is_committed_before_the_callers_transaction_ends():
+@pytest.mark.parametrize("server", SERVERS)
+def test_on_a_database_server_the_event_is_committed_before_the_callers_transaction_ends(server):
     seen_inside = []
 
     def check_inside(sender, event, **kwargs):
@@ -241,6 +242,17 @@ def test_each_window_has_a_row_of_its_own():
     assert rows == [(2, times[0], times[1]), (1, times[2], times[2])]
 
 
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_use_tz_off_windows_follow_the_clock_when_it_goes_back():
+    first = dt.datetime(2026, 10, 25, 2, 30, 10)  # summer time
+    same_window = dt.datetime(2026, 10, 25, 2, 30, 50)
+    an_hour_later = dt.datetime(2026, 10, 25, 2, 30, 20, fold=1)  # the same wall-clock minute, in winter time
+    rows = [build_event("login_failed", username="ada", now=when) for when in (first, same_window, an_hour_later)]
+    assert rows[0]["key"] == rows[1]["key"] != rows[2]["key"]
+    assert [row["window_start"] for row in rows] == [dt.datetime(2026, 10, 25, 2, 30)] * 3
+    assert rows[2]["window_start"].fold == 1
+
+
 @override_settings(EYT_AUDIT_SECURITY_AGGREGATE_SECONDS=0)
 def test_no_window_stores_every_event():
     for _ in range(3):
@@ -248,9 +260,9 @@ def test_no_window_stores_every_event():
     assert list(SecurityEvent.objects.values_list("count", flat=True)) == [1, 1, 1]
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("server", SERVERS)
 @ONE_WINDOW
-def test_concurrent_writers_of_one_event_count_exactly_on_one_row():
+def test_concurrent_writers_of_one_event_count_exactly_on_one_row(server):
     threads, per_thread = 4, 250
     barrier = threading.Barrier(threads)
     errors = []
@@ -307,8 +319,8 @@ def test_a_successful_login_is_recorded_with_the_user_as_actor(client, user):
     )
 
 
-@pytest.mark.postgres
-def test_outside_a_request_the_connection_is_closed_after_the_write():
+@pytest.mark.parametrize("server", SERVERS)
+def test_outside_a_request_the_connection_is_closed_after_the_write(server):
     """Commands, tasks and tests get no request_finished: nothing may keep a connection to the database open
     (a test database with one cannot be dropped)."""
     security_event("login_failed", username="ada")

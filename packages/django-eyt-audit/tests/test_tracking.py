@@ -39,7 +39,10 @@ def test_a_save_costs_no_select_only_the_entry(django_assert_num_queries):
     with CaptureQueriesContext(connection) as queries:
         widget.save()
     statements = [query["sql"].split()[0].upper() for query in queries]
-    assert "SELECT" not in statements
+    if _claims_with_returning():
+        assert "SELECT" not in statements
+    else:  # MariaDB: the chain head is read after the UPDATE that locks it; the widget's old row never is
+        assert statements.count("SELECT") == 1 and "eyt_audit_chainhead" in queries[statements.index("SELECT")]["sql"]
     if connection.vendor == "postgresql":
         # the UPDATE, then one statement: a savepoint, the head moved on and the entry inserted
         assert len(statements) == 2
@@ -97,6 +100,10 @@ def test_foreign_keys_are_recorded_by_id(user):
     gadget.owner = user
     gadget.save()
     assert entries(action="testapp.gadget.updated")[0].changes == {"owner": [None, user.pk]}
+
+
+def _claims_with_returning():
+    return connection.vendor in ("postgresql", "sqlite")
 
 
 def test_refresh_from_db_renews_the_remembered_values():

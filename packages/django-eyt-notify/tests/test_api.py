@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -64,6 +66,14 @@ def test_recent_has_the_documented_schema(logged_in, user, other):
             "data": {"match": 7},
         }
     ]
+
+
+def test_times_are_utc_also_with_use_tz_off(logged_in, user, settings):
+    settings.USE_TZ, settings.TIME_ZONE = False, "America/New_York"
+    [notification] = make(user)
+    Notification.objects.filter(pk=notification.pk).update(created_at=dt.datetime(2026, 7, 1, 20, 0))  # EDT
+    [item] = logged_in.get(reverse("eyt_notify:recent")).json()["notifications"]
+    assert item["created_at"] == "2026-07-02T00:00:00+00:00"
 
 
 def test_recent_names_the_actor_of_a_custom_user_model_by_its_str_not_its_login(logged_in, user, other, monkeypatch):

@@ -188,6 +188,21 @@ def test_quiet_hours_defer_without_spending_an_attempt(user):
     assert dispatch(now=delivery.next_attempt_at).sent == 1  # deferred, never dropped
 
 
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_quiet_hours_with_use_tz_off_end_at_the_users_wall_clock_on_the_night_the_clocks_change(user):
+    # New York falls back on 2026-11-01: a 22:00-07:00 window ends at 07:00 EST, 13:00 in Berlin
+    QuietHours.objects.create(user=user, start=dt.time(22), end=dt.time(7), timezone="America/New_York")
+    delivery = one_delivery(user)
+    night = dt.datetime(2026, 11, 1, 4, 30)  # Berlin's wall clock; 23:30 EDT on Oct 31 in New York
+    Delivery.objects.update(next_attempt_at=night)
+    assert dispatch(now=night).deferred == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert delivery.next_attempt_at == dt.datetime(2026, 11, 1, 13, 0)
+    assert dispatch(now=dt.datetime(2026, 11, 1, 12, 59, 59)).claimed == 0
+    assert dispatch(now=delivery.next_attempt_at).sent == 1
+
+
 def test_urgent_notifications_bypass_quiet_hours(user):
     QuietHours.objects.create(user=user, start=dt.time(0), end=dt.time(23, 59), timezone="UTC")
     one_delivery(user, priority="urgent")

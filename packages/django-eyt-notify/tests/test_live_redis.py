@@ -144,3 +144,41 @@ def test_the_stream_is_404_without_a_broker_and_401_logged_out(client, user):
     async_to_sync(logged_in.aforce_login)(user)
     response = async_to_sync(run)(logged_in)
     assert (response.status_code, response.json()["error"]["code"]) == (404, "live_updates_off")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_open_stream_holds_no_database_connection(user, settings, broker_options, committed):
+    from django.db import connection
+
+    settings.EYT_NOTIFY_LIVE = {"BACKEND": "eyt_notify.live.redis.RedisBroker", "OPTIONS": broker_options}
+    cache.clear()
+    client = AsyncClient()
+    async_to_sync(client.aforce_login)(user)
+
+    def other_connections():  # in a thread of its own, on a connection of its own, closed after
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return cursor.fetchone()[0]
+        finally:
+            connection.close()
+
+    async def run():
+        response = await client.get("/notifications/stream/")
+        chunks = aiter(response.streaming_content)
+        await anext(chunks)  # retry
+        await anext(chunks)  # the count, read from the database
+        meanwhile = await asyncio.to_thread(other_connections)
+        await chunks.aclose()
+        return meanwhile
+
+    async def bounded():
+        return await asyncio.wait_for(run(), timeout=10)
+
+    # The view's queries (session, user, count) ran on this test thread's connection: the open stream closed it.
+    assert async_to_sync(bounded)() == 0
+    get_broker.cache_clear()

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from eyt_notify import notify
 from eyt_notify.models import Notification, NotificationTemplate, QuietHours
@@ -22,6 +22,18 @@ def test_read_and_unread(user):
     assert Notification.objects.read().count() == 2
     first.mark_unread()
     assert Notification.objects.unread().get() == first
+
+
+def test_the_database_keeps_an_idempotency_key_to_one_notification_per_recipient(user, make_user):
+    """Concurrent notify() calls rely on it (on MariaDB through the plain unique index of migration 0002); rows
+    without a key repeat freely."""
+    row = {"notification_type": "team.invite", "category": "teams", "title": "x"}
+    Notification.objects.create(recipient=user, idempotency_key="match-7", **row)
+    Notification.objects.create(recipient=make_user(), idempotency_key="match-7", **row)
+    Notification.objects.bulk_create([Notification(recipient=user, **row), Notification(recipient=user, **row)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(recipient=user, idempotency_key="match-7", **row)
+    assert Notification.objects.filter(recipient=user).count() == 3
 
 
 def test_newest_first(user):

@@ -77,6 +77,12 @@ def test_expired_notifications_are_not_listed(logged_in, user):
     assert titles(logged_in.get(reverse("eyt_notify:list"))) == ["Here"]
 
 
+def test_item_ids_are_not_localized(logged_in, user, settings):
+    settings.LANGUAGE_CODE, settings.USE_THOUSAND_SEPARATOR = "de", True
+    Notification.objects.filter(pk=make(user).pk).update(id=1234)
+    assert 'data-id="1234"' in logged_in.get(reverse("eyt_notify:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
 def test_pagination_keeps_the_filters(logged_in, user, settings):
     settings.EYT_NOTIFY_PAGE_SIZE = 2
     for i in range(5):

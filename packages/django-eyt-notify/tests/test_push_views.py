@@ -89,6 +89,13 @@ def test_a_browser_moves_to_the_user_who_subscribes_it(client, make_user, push_c
     [
         ({"endpoint": "http://push.example/x", "keys": KEYS}, "endpoint"),
         ({"endpoint": "not a url", "keys": KEYS}, "endpoint"),
+        # the server POSTs to the endpoint: never to an address, a local name or another port (SSRF)
+        ({"endpoint": "https://127.0.0.1/push", "keys": KEYS}, "endpoint"),
+        ({"endpoint": "https://[::1]/push", "keys": KEYS}, "endpoint"),
+        ({"endpoint": "https://10.0.0.7/push", "keys": KEYS}, "endpoint"),
+        ({"endpoint": "https://localhost/push", "keys": KEYS}, "endpoint"),
+        ({"endpoint": "https://metadata.google.internal/computeMetadata/v1/", "keys": KEYS}, "endpoint"),
+        ({"endpoint": "https://push.example:8443/push", "keys": KEYS}, "endpoint"),
         ({"endpoint": ENDPOINT, "keys": {"p256dh": "short", "auth": KEYS["auth"]}}, "p256dh"),
         ({"endpoint": ENDPOINT, "keys": {"p256dh": "!" * 87, "auth": KEYS["auth"]}}, "p256dh"),
         ({"endpoint": ENDPOINT}, "auth"),
@@ -101,6 +108,12 @@ def test_a_bad_subscription_is_a_400_naming_the_field(logged_in, push_configured
     assert response.json()["error"]["code"] == "invalid"
     assert field in response.json()["error"]["fields"]
     assert not PushSubscription.objects.exists()
+
+
+def test_json_nested_deeper_than_the_parser_recurses_is_a_400_not_a_500(logged_in, push_configured):
+    for name in ("push_subscribe", "push_unsubscribe"):
+        response = logged_in.post(reverse(f"eyt_notify:{name}"), "[" * 100_000, content_type="application/json")
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid")
 
 
 def test_subscribe_needs_csrf(user, push_configured):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils import translation
 
 from eyt_notify import notify
 
@@ -46,6 +47,12 @@ def test_the_badge_is_hidden_at_zero(user):
 def test_the_bell_names_the_stream_when_live_updates_are_on(user, settings):
     settings.EYT_NOTIFY_LIVE = {"BACKEND": "eyt_notify.live.redis.RedisBroker"}
     assert 'data-stream-url="/notifications/stream/"' in render("{% notification_bell %}", user)
+
+
+def test_the_poll_interval_is_not_localized(user, settings):
+    settings.USE_THOUSAND_SEPARATOR, settings.EYT_NOTIFY_POLL_INTERVAL = True, 1800
+    with translation.override("de"):
+        assert 'data-poll-interval="1800"' in render("{% notification_bell %}", user)
 
 
 def test_nothing_for_anonymous_users():

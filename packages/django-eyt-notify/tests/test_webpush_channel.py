@@ -129,6 +129,19 @@ def test_a_server_error_is_retried(user, http_recorder, push_channel):
     assert (delivery.status, delivery.last_error) == ("failed", "DeliveryError: Push services answered 503.")
 
 
+def test_a_redirect_from_the_endpoint_is_not_followed(user, http_recorder, push_channel):
+    """An endpoint must not send the server's request on to another URL (an internal one: SSRF)."""
+    Browser().subscribe(user, f"{http_recorder.url}/push/a")
+    http_recorder.respond(307, headers={"Location": f"{http_recorder.url}/internal/admin"})
+    http_recorder.respond(200)
+    notify(user, "match.live", title="x")
+    dispatch()
+    assert [r.path for r in http_recorder.requests] == ["/push/a"]
+    delivery = Delivery.objects.get()
+    assert delivery.status == "dead"
+    assert delivery.last_error.endswith("Push services rejected the message: 307.")
+
+
 def test_when_every_subscription_is_gone_the_delivery_is_skipped(user, http_recorder, push_channel):
     Browser().subscribe(user, f"{http_recorder.url}/push/a")
     http_recorder.respond(404)

@@ -247,3 +247,11 @@ def test_valid_create_intent_rates_pass(rate):
 def test_e008_for_a_create_intent_rate_that_cannot_be_read(rate):
     with override_settings(EYT_PAYMENTS_CREATE_INTENT_RATE=rate):
         assert [message.id for message in checks.check_rates()] == ["eyt_payments.E008"]
+
+
+def test_e009_on_mariadb_or_mysql(monkeypatch):
+    from django.db import connection
+
+    assert ids(checks.check_database()) == ([] if connection.vendor != "mysql" else ["eyt_payments.E009"])
+    monkeypatch.setattr(connection, "vendor", "mysql")
+    assert ids(checks.check_database()) == ["eyt_payments.E009"]

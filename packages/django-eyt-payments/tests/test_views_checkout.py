@@ -151,6 +151,7 @@ def test_create_intent_takes_form_fields_too(ada, tournament, payable):
         ('{"type": "tournament_fee", ', 400, "malformed_json"),
         ("[1, 2]", 400, "malformed_json"),
         (b"\xff\xfe", 400, "malformed_json"),
+        ("[" * 100_000, 400, "malformed_json"),  # deeper than the JSON parser recurses: not a 500
     ],
 )
 def test_create_intent_bad_input_is_refused_and_changes_nothing(ada, tournament, payable, gateway, body, status, code):
@@ -201,6 +202,13 @@ def test_a_test_card_pays_and_leads_to_the_success_page(ada, tournament, payable
     response = pay(ada, data["payment_id"])
     assert response.status_code == 200
     assert response.json()["next_url"] == data["success_url"]
+    assert Payment.objects.get().status == "succeeded"
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_a_test_card_pays_with_use_tz_off(ada, tournament, payable, gateway):
+    data = create_intent(ada, tournament)
+    assert pay(ada, data["payment_id"]).status_code == 200
     assert Payment.objects.get().status == "succeeded"
 
 
@@ -425,3 +433,17 @@ def test_the_offline_demo_confirms_through_the_simulators_webhooks(ada, tourname
     from eyt_payments.models import WebhookEvent
 
     assert WebhookEvent.objects.filter(type="payment_intent.succeeded", status="processed").count() == 1
+
+
+def test_rate_limited_keeps_an_async_view_async(rf):
+    from asgiref.sync import async_to_sync, iscoroutinefunction
+    from django.http import HttpResponse
+
+    from eyt_payments.integrations.limits import rate_limited
+
+    @rate_limited("CREATE_INTENT_RATE", "test")
+    async def view(request):
+        return HttpResponse("answered")
+
+    assert iscoroutinefunction(view)  # Django awaits it: a sync wrapper would hand Django an unawaited coroutine
+    assert async_to_sync(view)(rf.post("/")).content == b"answered"

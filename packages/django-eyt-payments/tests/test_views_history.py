@@ -159,3 +159,22 @@ def test_history_updates_after_a_payment(ada, user, service):
     service.confirm_payment(payment, payment_method="pm_card_visa")
     assert 'data-status="succeeded"' in ada.get(HISTORY).content.decode()
     assert ada.get(HISTORY)["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_export_streams_from_an_async_iterator(user, service):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    payments = [paid(service, user, amount=f"{n}.00") for n in range(1, 4)]
+    client = AsyncClient()
+
+    async def export():
+        await client.aforce_login(user)
+        response = await client.get(EXPORT)
+        assert response.is_async  # Django's ASGI handler would read a sync iterator whole before the first byte
+        return b"".join([chunk async for chunk in response.streaming_content]).decode()
+
+    lines = list(csv.reader(io.StringIO(async_to_sync(export)())))
+    assert lines[0][0] == "id"
+    assert sorted(row[0] for row in lines[1:]) == sorted(str(payment.pk) for payment in payments)

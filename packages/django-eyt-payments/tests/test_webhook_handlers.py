@@ -1,5 +1,6 @@
 """Every handled event type, as signed fixture events at the current API shape, through the real view and worker."""
 
+import datetime as dt
 import time
 
 import pytest
@@ -58,6 +59,18 @@ def test_intent_events_move_the_payment_forward(deliver, service, user, received
     assert payment.last_event_at == stored.created
     signal = {"succeeded": "payment_succeeded", "canceled": "payment_canceled"}.get(expected)
     assert names(received) == ([signal] if signal else [])
+
+
+def test_event_times_with_use_tz_off_are_time_zone_wall_clock_times(deliver, service, user, settings):
+    settings.USE_TZ, settings.TIME_ZONE = False, "Europe/Berlin"
+    payment = open_payment(service, user)
+    stored = deliver("payment_intent.succeeded", intent(payment, "succeeded"), created=1792890000)  # 00:00 UTC
+    payment.refresh_from_db()
+    assert (stored.status, payment.status) == ("processed", "succeeded")
+    assert stored.created == payment.last_event_at == dt.datetime(2026, 10, 25, 2, 0)  # CEST
+    stale = deliver("payment_intent.processing", intent(payment, "processing"), created=1792890000 - 60)
+    payment.refresh_from_db()
+    assert (stale.status, payment.status) == ("processed", "succeeded")
 
 
 def test_payment_failed_records_the_decline_and_signals_its_code(deliver, service, user, received):

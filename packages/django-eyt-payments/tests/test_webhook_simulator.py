@@ -80,3 +80,21 @@ def test_a_decline_then_a_retry_within_one_second_ends_as_the_retry_left_it(gate
     gateway.deliver_events()
     payment.refresh_from_db()
     assert payment.status == "succeeded"
+
+
+def test_each_commit_delivers_only_the_events_it_emitted(local_gateway, user):
+    service = StripeService()
+    first = SimulatedEvent.objects.get(
+        type="payment_intent.created", payload__data__object__id=(open_payment(service, user).stripe_payment_intent_id)
+    )
+    # Another request's event, emitted but not yet delivered (its commit is still running its callbacks): were this
+    # commit to deliver it, it would be received under this request's audit context (actor, request id).
+    SimulatedEvent.objects.create(
+        id="evt_other_request", type=first.type, payload={**first.payload, "id": "evt_other_request"}
+    )
+    payment = open_payment(service, user)
+
+    assert SimulatedEvent.objects.get(id="evt_other_request").delivered_at is None
+    assert WebhookEvent.objects.filter(type="payment_intent.created", object_id=payment.stripe_payment_intent_id)
+    assert not WebhookEvent.objects.filter(pk="evt_other_request").exists()
+    assert local_gateway.deliver_events() == ["evt_other_request"]  # on request, every pending one goes out

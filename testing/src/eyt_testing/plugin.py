@@ -1,9 +1,10 @@
 """Service tiers, and the browser fixtures where Playwright is installed.
 
-Tests marked ``postgres``, ``redis`` or ``browser`` run only where that service is at hand: ``DATABASE_URL``
-pointing at PostgreSQL, ``REDIS_URL``, Playwright with a Chromium (``CHROMIUM_PATH`` or ``chromium`` on PATH).
+Tests marked ``postgres``, ``mariadb``, ``redis`` or ``browser`` run only where that service is at hand:
+``DATABASE_URL`` pointing at PostgreSQL or at MariaDB (``mysql://``; CI runs audit and notify there:
+``tox -e mariadb``), ``REDIS_URL``, Playwright with a Chromium (``CHROMIUM_PATH`` or ``chromium`` on PATH).
 Elsewhere a tier's tests are deselected and the summary says so. ``EYT_REQUIRE_TIERS=postgres,redis,browser`` (CI
-sets it) turns a missing service into an error instead, so a tier that CI
+sets it, and ``mariadb,redis`` for the MariaDB run) turns a missing service into an error instead, so a tier that CI
 is meant to run can never quietly vanish.
 """
 
@@ -16,6 +17,7 @@ import pytest
 
 TIERS = {
     "postgres": ("DATABASE_URL", "needs PostgreSQL: set DATABASE_URL=postgres://..."),
+    "mariadb": ("DATABASE_URL", "needs MariaDB: set DATABASE_URL=mysql://..."),
     "redis": ("REDIS_URL", "needs Redis: set REDIS_URL=redis://..."),
     "browser": ("CHROMIUM_PATH", "needs Playwright and Chromium: pip install playwright; apt-get install chromium"),
 }
@@ -27,7 +29,14 @@ def tier_available(tier: str) -> bool:
     value = os.environ.get(TIERS[tier][0], "")
     if tier == "postgres":
         return value.startswith(("postgres://", "postgresql://", "pgsql://"))
+    if tier == "mariadb":
+        return value.startswith(("mysql://", "mysql2://"))
     return bool(value)
+
+
+#: ``@pytest.mark.parametrize("server", SERVERS)``: a test of concurrent connections, once in each database server's
+#: tier (SQLite in memory has one connection); the case of the server ``DATABASE_URL`` names runs.
+SERVERS = [pytest.param(tier, marks=getattr(pytest.mark, tier), id=tier) for tier in ("postgres", "mariadb")]
 
 
 def browser_available() -> bool:

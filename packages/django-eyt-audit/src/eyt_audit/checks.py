@@ -239,6 +239,24 @@ def check_security_event_settings(**kwargs: Any) -> list[CheckMessage]:
     return errors
 
 
+@register(Tags.database)
+def check_database(databases: Sequence[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """E012: MySQL returns no rows from ``INSERT``, which storing a security event needs (MariaDB 10.5+ does).
+    A database check: ``migrate`` and ``check --database`` run it."""
+    from django.db import connections
+
+    return [
+        Error(
+            f"The database {alias!r} is MySQL, which django-eyt-audit does not support: it cannot store security "
+            "events (INSERT ... RETURNING).",
+            hint="Use PostgreSQL, MariaDB 10.5 or later, or SQLite.",
+            id="eyt_audit.E012",
+        )
+        for alias in databases or ()
+        if connections[alias].vendor == "mysql" and not connections[alias].features.can_return_columns_from_insert
+    ]
+
+
 def _whole(value: Any, *, least: int) -> bool:
     """``value`` is a whole number (not a bool) of at least ``least``."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= least

@@ -202,7 +202,7 @@ def _claim(connection: BaseDatabaseWrapper, count: int, using: str, savepoint: s
                 cursor.nextset()
                 row = cursor.fetchone()
                 savepoint = None
-            elif connection.features.can_return_columns_from_insert:  # RETURNING: PostgreSQL, SQLite 3.35+
+            elif _can_return_from_update(connection):
                 cursor.execute(f"{bump} RETURNING sequence, chain", [count, HEAD_ID])
                 row = cursor.fetchone()
             else:
@@ -215,10 +215,28 @@ def _claim(connection: BaseDatabaseWrapper, count: int, using: str, savepoint: s
     raise RuntimeError("eyt_audit: the chain head row could not be created")
 
 
+def _can_return_from_update(connection: BaseDatabaseWrapper) -> bool:
+    """``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+. MariaDB returns rows from INSERT and DELETE only, so
+    Django's ``can_return_columns_from_insert`` is true there too and cannot tell."""
+    return connection.vendor in ("postgresql", "sqlite") and bool(connection.features.can_return_columns_from_insert)
+
+
 def _create_head(using: str) -> None:
-    """The head row, continuing from the last entry if entries exist (e.g. after a database flush of the head)."""
+    """The head row, continuing from the last entry if entries exist (e.g. after a database flush of the head).
+
+    On MariaDB a row another appender created meanwhile is locked for update (``ON DUPLICATE KEY UPDATE``):
+    ``INSERT IGNORE`` would share its lock, and two appenders sharing it deadlock on the claim that follows."""
     last = AuditEntry.objects.using(using).order_by("-sequence").values_list("sequence", "chain").first()
     sequence, chain = last or (0, GENESIS)
+    connection = connections[using]
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_table(connection, ChainHead)} (id, sequence, chain) VALUES (%s, %s, %s)"
+                " ON DUPLICATE KEY UPDATE id = id",
+                [HEAD_ID, sequence, chain],
+            )
+        return
     ChainHead.objects.using(using).bulk_create(
         [ChainHead(pk=HEAD_ID, sequence=sequence, chain=chain)], ignore_conflicts=True
     )

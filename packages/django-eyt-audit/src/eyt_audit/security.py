@@ -20,6 +20,7 @@ from typing import Any
 from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.asyncio import async_unsafe
 
 from eyt_audit import security_store
 from eyt_audit.canonical import clean, clean_text, mask_secrets
@@ -47,6 +48,7 @@ LEVELS = {
 }
 
 
+@async_unsafe
 def security_event(
     event_type: str,
     *,
@@ -63,6 +65,8 @@ def security_event(
     ``ValueError`` on a bad type or severity. The event is written on a connection of its own, so the caller's
     rollback cannot erase it; a failure to store it is logged on the ``eyt_audit`` logger and ``None`` returned.
     On SQLite inside a transaction the row is written when that transaction ends, and ``None`` is returned.
+    Synchronous: from an async view ``await sync_to_async(security_event)(...)``; called on an event loop it raises
+    ``SynchronousOnlyOperation`` rather than dropping the event as a storage failure.
     """
     validate(event_type, severity)
     try:
@@ -177,11 +181,19 @@ def _window(row: dict[str, Any], now: dt.datetime) -> tuple[str, dt.datetime]:
     if not seconds:
         return uuid.uuid4().hex, now
     username = normalize_username(row["username"])
-    parts = [row["event_type"], username, row["ip_address"], row["path"], row["actor_pk"]]
-    key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC if now.tzinfo else None)  # naive when USE_TZ is off
-    elapsed = int((now - epoch).total_seconds())
-    return key, epoch + dt.timedelta(seconds=elapsed - elapsed % seconds)
+    parts: list[Any] = [row["event_type"], username, row["ip_address"], row["path"], row["actor_pk"]]
+    elapsed = int(_aware(now).timestamp())
+    start = dt.datetime.fromtimestamp(elapsed - elapsed % seconds, dt.UTC)
+    if now.tzinfo is None:  # USE_TZ off: local wall-clock starts repeat when clocks go back, the window number not
+        parts.append(elapsed // seconds)
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest(), timezone.make_naive(start)
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest(), start
+
+
+def _aware(now: dt.datetime) -> dt.datetime:
+    """``now``, a naive one (``USE_TZ`` off) read as ``TIME_ZONE``'s wall clock (its ``fold`` picks the hour that
+    repeats when the clocks go back)."""
+    return now if now.tzinfo is not None else timezone.make_aware(now)
 
 
 def _log(row: dict[str, Any]) -> None:

@@ -117,18 +117,28 @@ def _upsert(connection: BaseDatabaseWrapper, row: dict[str, Any]) -> tuple[int, 
     values = {**row, "count": 1}
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
     table = quote(opts.db_table)
-    count = quote("count")
     statement = (
         f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('key')}, {quote('window_start')}) DO UPDATE "
-        f"SET {count} = {table}.{count} + 1, {quote('last_seen')} = EXCLUDED.{quote('last_seen')} "
-        f"RETURNING {quote('id')}, {count}, {quote('first_seen')}"
+        f"VALUES ({', '.join(['%s'] * len(fields))}) {_on_conflict(connection, table)} "
+        f"RETURNING {quote('id')}, {quote('count')}, {quote('first_seen')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         pk, total, first_seen = cursor.fetchone()
     return int(pk), int(total), first_seen
+
+
+def _on_conflict(connection: BaseDatabaseWrapper, table: str) -> str:
+    """The clause adding an event to its window's row. MariaDB (10.5+ returns rows from INSERT) has no ``ON
+    CONFLICT``; its ``ON DUPLICATE KEY UPDATE`` takes the same row lock and returns the row as updated."""
+    quote = connection.ops.quote_name
+    count, last_seen = quote("count"), quote("last_seen")
+    if connection.vendor == "mysql":
+        return f"ON DUPLICATE KEY UPDATE {count} = {count} + 1, {last_seen} = VALUES({last_seen})"
+    return (
+        f"ON CONFLICT ({quote('key')}, {quote('window_start')}) DO UPDATE "
+        f"SET {count} = {table}.{count} + 1, {last_seen} = EXCLUDED.{last_seen}"
+    )
 
 
 def _as_datetime(value: Any) -> dt.datetime:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.asyncio import async_unsafe
 
 from eyt_audit import ledger
 from eyt_audit.canonical import clean, clean_text, mask_secrets
@@ -28,6 +29,7 @@ ACTION_PATTERN = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 OUTCOMES = frozenset(AuditEntry.Outcome.values)
 
 
+@async_unsafe
 def record(
     action: str,
     target: Model | None = None,
@@ -44,6 +46,9 @@ def record(
     canonicalised and secrets masked. When the entry cannot be written, the failure is logged on the
     ``eyt_audit`` logger and ``None`` returned, or ``AuditWriteError`` raised under ``EYT_AUDIT_FAIL_CLOSED``;
     the caller's transaction stays usable either way.
+
+    Synchronous, like the ORM: from an async view call it as ``await sync_to_async(record)(...)``. Called on an
+    event loop it raises ``SynchronousOnlyOperation`` at once, instead of losing the entry as a failed write.
     """
     row = build_row(action, target, actor=actor, changes=changes, metadata=metadata, outcome=outcome)
     entries = write([row], router.db_for_write(AuditEntry))

@@ -109,8 +109,9 @@ def claim(batch_size: int, now: dt.datetime, channel: str | None, report: Dispat
         due = due.filter(channel=channel)
     with transaction.atomic(using=using):
         rows = due.order_by("next_attempt_at", "pk")
-        if connections[using].features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        features = connections[using].features
+        if features.has_select_for_update_skip_locked:  # MariaDB skips locked rows but has no FOR UPDATE OF
+            rows = rows.select_for_update(skip_locked=True, of=("self",) if features.has_select_for_update_of else ())
         ids = list(rows.values_list("pk", flat=True)[:batch_size])
         if not ids:
             return []
@@ -139,7 +140,7 @@ def _defer_quiet(deliveries: Sequence[Delivery], now: dt.datetime, token: uuid.U
     deferred = set()
     for delivery in candidates:
         window = windows.get(delivery.notification.recipient_id)
-        until = window and quiet_until(window.start, window.end, window.timezone, now)
+        until = window and _quiet_until(window, now)
         if until:
             Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
                 status=DeliveryStatus.PENDING,
@@ -150,6 +151,14 @@ def _defer_quiet(deliveries: Sequence[Delivery], now: dt.datetime, token: uuid.U
             )
             deferred.add(delivery.pk)
     return deferred
+
+
+def _quiet_until(window: QuietHours, now: dt.datetime) -> dt.datetime | None:
+    """When ``window`` ends, if ``now`` is in it: aware, or with ``USE_TZ`` off (``now`` naive) ``TIME_ZONE``'s wall
+    clock, as the database stores times then."""
+    naive = timezone.is_naive(now)
+    until = quiet_until(window.start, window.end, window.timezone, timezone.make_aware(now) if naive else now)
+    return timezone.make_naive(until) if until and naive else until
 
 
 def send(delivery: Delivery, deliver: Callable[[Delivery], str] | None = None) -> str:

@@ -191,7 +191,10 @@ def _as_queryset(recipients: Any, user_model: type[models.Model]) -> models.Quer
         raise TypeError(f"notify() recipients must be {user_model.__name__} objects, not {recipients.model.__name__}.")
     queryset: models.QuerySet[Any] = recipients
     if queryset.query.is_sliced:  # a slice cannot be reordered or made distinct: select within it instead
-        queryset = user_model._default_manager.filter(pk__in=queryset.values("pk"))
+        within: Any = queryset.values("pk")
+        if not connections[queryset.db].features.allow_sliced_subqueries_with_in:  # MariaDB: read the slice first
+            within = [row["pk"] for row in within]
+        queryset = user_model._default_manager.filter(pk__in=within)
     queryset = queryset.order_by()
     if len(queryset.query.alias_map) > 1 and not queryset.query.distinct:
         queryset = queryset.distinct()  # a join could name a user twice

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from django import forms
@@ -19,7 +21,14 @@ from eyt_notify.types import INAPP, NotificationType, registered_types
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
 
-__all__ = ["FilterForm", "PreferencesForm", "PushSubscriptionForm", "QuietHoursForm", "preference_rows"]
+__all__ = [
+    "FilterForm",
+    "PreferencesForm",
+    "PushSubscriptionForm",
+    "QuietHoursForm",
+    "is_push_service_url",
+    "preference_rows",
+]
 
 
 class FilterForm(forms.Form):
@@ -155,6 +164,23 @@ class PreferencesForm(forms.Form):
 
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+=*$")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
+
+
+def is_push_service_url(url: str) -> bool:
+    """Whether ``url`` can be a browser's push endpoint: a public host name on the default https port. Never an IP
+    address, ``localhost`` or a single-label or local name: the server POSTs to the endpoint (no SSRF)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return port in (None, 443) and "." in host and not f".{host}".endswith(_LOCAL_SUFFIXES)
+    return False
 
 
 class PushSubscriptionForm(forms.Form):
@@ -168,6 +194,8 @@ class PushSubscriptionForm(forms.Form):
         endpoint: str = self.cleaned_data["endpoint"]
         if not endpoint.startswith("https://"):
             raise forms.ValidationError(_("A push endpoint must be an https URL."), code="invalid_endpoint")
+        if not is_push_service_url(endpoint):
+            raise forms.ValidationError(_("A push endpoint must be a push service's URL."), code="invalid_endpoint")
         return endpoint
 
     def _clean_key(self, name: str) -> str:

@@ -5,17 +5,19 @@ The schema is part of the public API (see the README): fields are only ever adde
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.urls import reverse
+from django.utils import timezone
 
 from eyt_notify.adapter import get_adapter
 
 if TYPE_CHECKING:
     from eyt_notify.models import Notification
 
-__all__ = ["SCHEMA_VERSION", "safe_url", "serialize"]
+__all__ = ["SCHEMA_VERSION", "safe_url", "serialize", "utc_iso"]
 
 SCHEMA_VERSION = 1
 _SAFE_SCHEMES = ("http", "https", "")
@@ -46,8 +48,15 @@ def serialize(notification: Notification) -> dict[str, Any]:
         "url": reverse("eyt_notify:detail", args=[notification.pk]),
         "action_url": safe_url(notification.action_url),
         "is_read": notification.read_at is not None,
-        "created_at": notification.created_at.isoformat(),
-        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+        "created_at": utc_iso(notification.created_at),
+        "read_at": utc_iso(notification.read_at) if notification.read_at else None,
         "actor": {"id": actor.pk, "name": get_adapter().get_display_name(actor)} if actor is not None else None,
         "data": notification.data,
     }
+
+
+def utc_iso(value: dt.datetime) -> str:
+    """``value`` in ISO 8601 in UTC; a naive one (``USE_TZ`` off) is read as ``TIME_ZONE``'s wall clock."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(dt.UTC).isoformat()

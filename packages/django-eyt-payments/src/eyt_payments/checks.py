@@ -314,3 +314,23 @@ def check_rates(**kwargs: Any) -> list[CheckMessage]:
             id="eyt_payments.E008",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_database(**kwargs: Any) -> list[CheckMessage]:
+    """E009: MariaDB and MySQL cannot hold the payments tables: they create no unique constraint with a condition."""
+    from django.db import connections, router
+
+    from eyt_payments.models import Payment
+
+    return [
+        Error(
+            f"The database {alias!r} is MariaDB or MySQL, which django-eyt-payments does not support.",
+            hint="It cannot create the partial unique constraints that keep a double click from charging twice (one "
+            "open payment per payable item, one default card, one pending refund request). Use PostgreSQL, or SQLite "
+            "for development.",
+            id="eyt_payments.E009",
+        )
+        for alias in connections
+        if connections[alias].vendor == "mysql" and router.allow_migrate_model(alias, Payment)
+    ]

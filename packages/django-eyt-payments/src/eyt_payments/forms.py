@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -61,10 +62,16 @@ class TestCardForm(forms.Form):
             raise ValidationError(_("Enter the expiry as MM/YY."), code="invalid_expiry")
         month, year = int(match[1]), int(match[2])
         year = year + 2000 if year < 100 else year
-        today = timezone.localdate()
+        today = _today()
         if not 1 <= month <= 12 or (year, month) < (today.year, today.month):
             raise ValidationError(_("The expiry date is not valid or has passed."), code="invalid_expiry")
         return month, year
+
+
+def _today() -> dt.date:
+    """Today in ``TIME_ZONE`` (``timezone.localdate()`` refuses the naive now of ``USE_TZ = False``)."""
+    now = timezone.now()
+    return timezone.localdate(now) if timezone.is_aware(now) else now.date()
 
 
 class HistoryFilterForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -12,9 +13,18 @@ from django.utils.module_loading import import_string
 
 from eyt_audit.limits.exceptions import InvalidRule
 
-__all__ = ["KEY_FUNCTIONS", "counter_key", "normalize_username", "request_ip", "resolve_key_function"]
+__all__ = [
+    "KEY_FUNCTIONS",
+    "counted_ip",
+    "counter_key",
+    "normalize_username",
+    "request_ip",
+    "resolve_key_function",
+]
 
 PREFIX = "eyt_audit:limits"
+#: IPv6 clients are counted per network of this length: one subscriber gets a whole /64 and picks any address in it.
+IPV6_PREFIX = 64
 
 KeyFunction = Callable[[HttpRequest], "str | None"]
 
@@ -42,8 +52,22 @@ def request_ip(request: HttpRequest | None) -> str:
     return client_ip(request) or "unknown"
 
 
+def counted_ip(ip: str) -> str:
+    """What a per-IP counter is kept for: an IPv4 address (also one mapped into IPv6) as it is, an IPv6 address
+    as its ``/64`` network, so that the addresses of one subscriber share a counter; other text unchanged."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False).compressed
+    return str(address)
+
+
 def key_by_ip(request: HttpRequest) -> str:
-    return f"ip:{request_ip(request)}"
+    return f"ip:{counted_ip(request_ip(request))}"
 
 
 def key_by_user(request: HttpRequest) -> str | None:

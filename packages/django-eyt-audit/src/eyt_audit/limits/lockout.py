@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from eyt_audit.conf import seed_setting, settings
 from eyt_audit.limits import events
 from eyt_audit.limits.exceptions import LoginRefused, StorageUnavailable
-from eyt_audit.limits.keys import counter_key, normalize_username, request_ip
+from eyt_audit.limits.keys import counted_ip, counter_key, normalize_username, request_ip
 from eyt_audit.limits.storage import LoginKeys, LoginLimits, Reservation, ceil_seconds, get_store
 
 __all__ = ["Attempt", "LockStatus", "failed", "login_keys", "login_limits", "reserve", "status", "succeeded", "unlock"]
@@ -64,8 +64,8 @@ def login_limits() -> LoginLimits:
 
 
 def login_keys(username: str, ip: str) -> LoginKeys:
-    """The counters of ``username`` (normalised here) from ``ip``."""
-    name = normalize_username(username)
+    """The counters of ``username`` (normalised here) from ``ip`` (an IPv6 address counts as its /64)."""
+    name, ip = normalize_username(username), counted_ip(ip)
     return LoginKeys(
         account=counter_key("account", name),
         pair=counter_key("pair", ip, name),
@@ -174,7 +174,7 @@ def unlock(username: str | None = None, ip: str | None = None, *, by: str = "") 
     IP's counter. Both: all of these. ``by`` names who did it, for the ``unlock`` event."""
     if username is None and ip is None:
         raise ValueError("unlock() needs a username, an IP, or both.")
-    keys: list[str] = [counter_key("ip", ip)] if ip is not None else []
+    keys: list[str] = [counter_key("ip", counted_ip(ip))] if ip is not None else []
     index = None
     if username is not None:
         name_keys = login_keys(username, ip or "unknown")

@@ -21,6 +21,7 @@ from eyt_notify.models import Delivery, PushSubscription
 
 try:
     import pywebpush
+    import requests
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
     from py_vapid import Vapid
 except ImportError as error:  # pragma: no cover - exercised only without the extra
@@ -109,15 +110,17 @@ class WebPushChannel(BaseChannel):
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     def _push(self, subscription: PushSubscription, payload: str, message: Message) -> None:
-        pywebpush.webpush(
-            subscription_info=subscription.as_subscription_info(),
-            data=payload,
-            vapid_private_key=self.vapid,
-            vapid_claims={"sub": self.options.get("vapid_subject", "")},
-            ttl=int(self.options.get("ttl", 86400)),
-            timeout=float(self.options.get("timeout", 10)),
-            headers={"Urgency": URGENCY.get(message.priority, "normal")},
-        )
+        with NoRedirects() as session:
+            pywebpush.webpush(
+                subscription_info=subscription.as_subscription_info(),
+                data=payload,
+                vapid_private_key=self.vapid,
+                vapid_claims={"sub": self.options.get("vapid_subject", "")},
+                ttl=int(self.options.get("ttl", 86400)),
+                timeout=float(self.options.get("timeout", 10)),
+                headers={"Urgency": URGENCY.get(message.priority, "normal")},
+                requests_session=session,
+            )
 
     def check(self) -> list[CheckMessage]:
         missing = [name for name in ("vapid_private_key", "vapid_subject") if not self.options.get(name)]
@@ -131,6 +134,15 @@ class WebPushChannel(BaseChannel):
                 id="eyt_notify.E003",
             )
         ]
+
+
+class NoRedirects(requests.Session):
+    """A push service answers itself: a redirect is the push's answer (a refusal), never followed, so that an
+    endpoint cannot send the server's POST (or the GET a redirect turns it into) to another, internal, URL."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
 
 
 def _retry_after(response: Any) -> float | None:

@@ -41,7 +41,7 @@ def public_key(request: HttpRequest) -> HttpResponse:
 def _body(request: HttpRequest) -> dict[str, object] | None:
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     return data if isinstance(data, dict) else None
 

@@ -13,6 +13,7 @@ from contextlib import aclosing
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -48,14 +49,32 @@ async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return response
 
 
+def _release_connections() -> None:
+    """Close this thread's database connections. Django closes a request's at ``request_finished``, which for a
+    stream comes when it ends, hours later: an open page would hold one. A connection inside a transaction (a
+    test's) is left alone."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _unread_count(user_id: Any) -> counts.UnreadCount:
+    """The count (a database query on a cache miss), without keeping the connection for the rest of the stream."""
+    try:
+        return counts.unread_count(user_id)
+    finally:
+        _release_connections()
+
+
 async def _events(broker: BaseBroker, user_id: Any, last_event_id: str | None) -> AsyncIterator[bytes]:
+    await sync_to_async(_release_connections)()  # the view's and the middleware's (session, user)
     yield f"retry: {RETRY_MS}\n\n".encode()
     async with aclosing(broker.listen(user_id, last_event_id)) as events:
         async for event in events:
             if event is None:
                 yield b": heartbeat\n\n"
             elif event.name == READY:
-                count = await sync_to_async(counts.unread_count)(user_id)
+                count = await sync_to_async(_unread_count)(user_id)
                 yield Event(event.id, "count", json.dumps({"unread_count": count.count})).encode()
             else:
                 yield event.encode()

@@ -8,8 +8,9 @@ signs its deliveries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,7 @@ from eyt_payments.gateways.simulation import SimulatorGateway, SimulatorStore
 class DatabaseStore:
     """Simulator state in ``SimulatedObject``, ``SimulatedRequest`` and ``SimulatedEvent`` rows."""
 
-    def __init__(self, on_emit: Callable[[], object] | None = None) -> None:
+    def __init__(self, on_emit: Callable[[list[str]], object] | None = None) -> None:
         self.on_emit = on_emit
 
     def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -58,7 +59,8 @@ class DatabaseStore:
 
         SimulatedEvent.objects.create(id=event["id"], type=event["type"], payload=event)
         if self.on_emit is not None:
-            transaction.on_commit(self.on_emit)
+            # This event only: another request's events are delivered after its own commit, under its audit context.
+            transaction.on_commit(partial(self.on_emit, [event["id"]]))
 
     def atomic(self) -> AbstractContextManager[Any]:
         return transaction.atomic()
@@ -76,17 +78,21 @@ class LocalGateway(SimulatorGateway):
         deliver = self.options.get("deliver_webhooks", True)
         return DatabaseStore(on_emit=self.deliver_events if deliver else None)
 
-    def deliver_events(self) -> list[str]:
-        """Deliver every pending event through the webhook pipeline now; returns their ids."""
+    def deliver_events(self, event_ids: Iterable[str] | None = None) -> list[str]:
+        """Deliver the pending events (every one, or those of ``event_ids``) through the webhook pipeline now;
+        returns their ids."""
         from eyt_payments.webhooks.simulator import deliver_pending
 
-        return deliver_pending(self)
+        return deliver_pending(self, event_ids)
 
-    def pending_events(self) -> list[Any]:
-        """Events not yet delivered, oldest first (``SimulatedEvent`` rows)."""
+    def pending_events(self, event_ids: Iterable[str] | None = None) -> list[Any]:
+        """Events not yet delivered (every one, or those of ``event_ids``), oldest first (``SimulatedEvent`` rows)."""
         from eyt_payments.models import SimulatedEvent
 
-        return list(SimulatedEvent.objects.filter(delivered_at__isnull=True))
+        pending = SimulatedEvent.objects.filter(delivered_at__isnull=True)
+        if event_ids is not None:
+            pending = pending.filter(pk__in=list(event_ids))
+        return list(pending)
 
     def mark_delivered(self, event_id: str) -> None:
         from eyt_payments.models import SimulatedEvent

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -49,9 +50,19 @@ def refusal(request: HttpRequest, setting: str, group: str) -> HttpResponse | No
 
 
 def rate_limited(setting: str, group: str) -> Callable[[View], View]:
-    """Limit a view's POSTs to the rate in ``EYT_PAYMENTS_<setting>`` per user (per IP when anonymous)."""
+    """Limit a view's POSTs to the rate in ``EYT_PAYMENTS_<setting>`` per user (per IP when anonymous). Sync and
+    async views (the counter cache and ``request.user`` are read in a thread for the latter)."""
 
     def decorator(view: View) -> View:
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                refused = await sync_to_async(refusal)(request, setting, group)
+                return refused or await view(request, *args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             return refusal(request, setting, group) or view(request, *args, **kwargs)

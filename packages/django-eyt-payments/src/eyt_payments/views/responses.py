@@ -96,7 +96,7 @@ def read_payload(request: HttpRequest) -> dict[str, Any]:
         if request.content_type == "application/json":
             try:
                 data = json.loads(request.body or b"null")
-            except (UnicodeDecodeError, ValueError):
+            except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
                 raise BadRequest("malformed_json", _("The request body is not valid JSON.")) from None
             if not isinstance(data, dict):
                 raise BadRequest("malformed_json", _("The request body must be a JSON object."))

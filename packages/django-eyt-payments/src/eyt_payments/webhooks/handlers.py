@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -20,6 +20,7 @@ from eyt_payments.conf import settings
 from eyt_payments.gateways import get_gateway
 from eyt_payments.gateways.base import charge_from, intent_from, payment_method_from, refund_from
 from eyt_payments.models import Customer, Payment, PaymentMethod, WebhookEvent
+from eyt_payments.webhooks.inbox import event_time
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class StripeEvent:
         return cls(
             id=payload["id"],
             type=payload["type"],
-            created=datetime.fromtimestamp(int(payload["created"]), tz=UTC),
+            created=event_time(int(payload["created"])),
             livemode=bool(payload.get("livemode")),
             object=data["object"],
             previous_attributes=data.get("previous_attributes") or {},

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import NotSupportedError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
+from django.utils import timezone
 
 from eyt_payments.conf import settings
 from eyt_payments.integrations import audit
@@ -41,8 +43,15 @@ def parse_event(body: str | bytes) -> dict[str, Any]:
     return payload  # type: ignore[no-any-return]
 
 
-#: The latest ``created`` a datetime holds (9999-12-31T23:59:59Z).
-_MAX_CREATED = 253402300799
+#: The latest ``created`` a datetime holds in every time zone (9999-12-30T23:59:59Z).
+_MAX_CREATED = 253402214399
+
+
+def event_time(created: int) -> datetime:
+    """Stripe's ``created`` (Unix seconds) as the database keeps times: aware in UTC, or with ``USE_TZ`` off
+    naive in ``TIME_ZONE``, so it compares with stored times and ``timezone.now()``."""
+    moment = datetime.fromtimestamp(created, tz=UTC)
+    return moment if django_settings.USE_TZ else timezone.make_naive(moment)
 
 
 def _is_event(payload: Any) -> bool:
@@ -96,7 +105,7 @@ def store(payload: dict[str, Any], body: str, *, anonymous: bool = False) -> boo
         type=payload["type"],
         livemode=bool(payload.get("livemode")),
         api_version=str(payload.get("api_version") or "")[:32],
-        created=datetime.fromtimestamp(payload["created"], tz=UTC),
+        created=event_time(payload["created"]),
         object_id=object_id[:255] if isinstance(object_id, str) else "",
         body=body,
         audit_context=audit.snapshot(anonymous=anonymous),
@@ -128,7 +137,7 @@ def _insert_sql(connection: BaseDatabaseWrapper) -> str:
     sql = _INSERT_SQL.get(type(connection))
     if sql is None:
         query = InsertQuery(WebhookEvent, on_conflict=OnConflict.IGNORE)
-        query.insert_values(WebhookEvent._meta.local_concrete_fields, [WebhookEvent(created=datetime.now(UTC))])
+        query.insert_values(WebhookEvent._meta.local_concrete_fields, [WebhookEvent(created=timezone.now())])
         [(sql, _)] = query.get_compiler(connection=connection).as_sql()
         _INSERT_SQL[type(connection)] = sql
     return sql

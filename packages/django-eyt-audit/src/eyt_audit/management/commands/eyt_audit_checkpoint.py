@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sequence, chain = ledger.head_of(options["database"])
-        checkpoint = Checkpoint(sequence=sequence, chain=chain, created_at=format_datetime(timezone.now()))
+        checkpoint = Checkpoint(sequence=sequence, chain=chain, created_at=format_datetime(_aware_now()))
         text = checkpoint.dumps()
         if not options["output"]:
             self.stdout.write(text, ending="")
@@ -37,3 +38,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot write {path}: {error.strerror}") from None
         self.stderr.write(f"checkpoint at #{sequence} written to {path}")
+
+
+def _aware_now() -> dt.datetime:
+    """Now, aware also when ``USE_TZ`` is off, so the file's time is in UTC as everywhere else in the trail."""
+    now = timezone.now()
+    return now if now.tzinfo is not None else timezone.make_aware(now)

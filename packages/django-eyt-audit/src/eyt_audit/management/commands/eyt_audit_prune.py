@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -62,6 +63,8 @@ def _cutoff(value: str) -> dt.datetime:
     if day is None:
         raise CommandError(f"--before must be a date such as 2025-01-31, not {value!r}")
     cutoff = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    if not django_settings.USE_TZ:  # entry times are TIME_ZONE's wall clock: the same instant in it
+        cutoff = timezone.make_naive(cutoff)
     keep_from = timezone.now() - dt.timedelta(days=settings.EYT_AUDIT_MIN_RETENTION_DAYS)
     if cutoff > keep_from:
         raise CommandError(
