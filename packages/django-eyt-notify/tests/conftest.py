@@ -16,11 +16,6 @@ from eyt_testing.smtp import SmtpServer
 _numbers = itertools.count(1)
 
 
-def pytest_collection_modifyitems(items):
-    """Browser tests last: Playwright's sync API keeps an event loop in the main thread for the session."""
-    items.sort(key=lambda item: item.path.parent.name == "browser")
-
-
 @pytest.fixture
 def make_user(db):
     def make(username: str | None = None, **fields):

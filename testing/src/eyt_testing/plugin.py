@@ -72,8 +72,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (dropped if needs & unavailable else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
         config.stash[_dropped_key] = (len(dropped), sorted(unavailable))
+    # Browser tests last: Playwright's sync API keeps an event loop running in the main thread for the rest of the
+    # session, where async_to_sync() then refuses to run.
+    items[:] = sorted(kept, key=_is_browser_test)
+
+
+def _is_browser_test(item: pytest.Item) -> bool:
+    return item.path.parent.name == "browser" or item.get_closest_marker("browser") is not None
 
 
 _dropped_key = pytest.StashKey[tuple[int, list[str]]]()
