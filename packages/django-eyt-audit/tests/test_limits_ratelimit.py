@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from eyt_audit.limits.exceptions import InvalidRate, InvalidRule
-from eyt_audit.limits.ratelimit import UNSAFE, ratelimit
+from eyt_audit.limits.ratelimit import UNSAFE, Limit, check, ratelimit
 from tests import limits_support
 
 # fixtures shared by the limits tests
@@ -35,6 +35,14 @@ def statuses(view, count, **request):
 
 def test_n_requests_per_window_then_429(counters):
     assert statuses(limited("3/m"), 5) == [200, 200, 200, 429, 429]
+
+
+def test_check_applies_limits_built_in_code(counters):
+    """README: ``check(request, [Limit.build(...)])`` is ``None`` while admitted, then the refusal response."""
+    limits = [Limit.build(rate="2/m", key="ip", group=uuid.uuid4().hex)]
+    answers = [check(factory.get("/thing/"), limits) for _ in range(3)]
+    assert answers[:2] == [None, None]
+    assert answers[2].status_code == 429
 
 
 def test_keys_by_ip_count_apart(counters):

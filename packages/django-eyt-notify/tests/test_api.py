@@ -199,6 +199,18 @@ def test_the_count_is_right_after_every_change(logged_in, user, committed):
     assert count_of(logged_in) == 1
 
 
+def test_mark_all_read_answers_how_many_the_count_showed(logged_in, user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    make(user, count=2)
+    make(user, title="Gone", expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert count_of(logged_in) == 2
+    response = logged_in.post(reverse("eyt_notify:mark_all_read"))
+    assert response.json() == {"marked": 2, "unread_count": 0}
+
+
 def test_the_cached_count_changes_only_after_commit(logged_in, user, django_capture_on_commit_callbacks):
     make(user)
     assert count_of(logged_in) == 1

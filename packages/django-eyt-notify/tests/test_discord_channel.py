@@ -59,6 +59,18 @@ def test_webhooks_per_type_and_per_user(make_user, discord):
     ]
 
 
+def test_a_redirect_is_not_followed(user, discord):
+    """A webhook URL must not send the server's request on to another URL (an internal one: SSRF)."""
+    discord.respond(302, headers={"Location": f"{discord.url}/internal/admin"})
+    discord.respond(200, {"id": "1"})
+    notify(user, "match.discord", title="x")
+    dispatch()
+    assert [r.path for r in discord.requests] == ["/api/webhooks/1/default?wait=true"]
+    delivery = Delivery.objects.get()
+    assert delivery.status == "dead"
+    assert "(302)" in delivery.last_error
+
+
 def test_a_429_is_retried_after_discords_retry_after(user, discord):
     discord.respond(429, {"message": "You are being rate limited.", "retry_after": 42.5, "global": False})
     notify(user, "match.discord", title="x")

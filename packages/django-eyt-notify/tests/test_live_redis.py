@@ -182,3 +182,91 @@ def test_an_open_stream_holds_no_database_connection(user, settings, broker_opti
     # The view's queries (session, user, count) ran on this test thread's connection: the open stream closed it.
     assert async_to_sync(bounded)() == 0
     get_broker.cache_clear()
+
+
+def test_a_user_gets_max_streams_slots_and_each_comes_back(broker_options):
+    broker = RedisBroker(**broker_options, heartbeat=0.2, max_streams=2)
+
+    async def run():
+        first, second = await broker.open_stream(7), await broker.open_stream(7)
+        refused = await broker.open_stream(7)
+        other_user = await broker.open_stream(8)
+        async with aclosing(broker.listen(7, None, first)) as events:
+            await anext(events)  # READY: the stream is open; closing it gives its slot back
+        after_close = await broker.open_stream(7)
+        return first, second, refused, other_user, after_close
+
+    first, second, refused, other_user, after_close = async_to_sync(run)()
+    assert first and second and first != second
+    assert refused is None
+    assert other_user is not None  # the cap is per user
+    assert after_close is not None
+
+
+def test_the_slot_of_a_stream_whose_process_died_lapses(broker_options):
+    broker = RedisBroker(**broker_options, heartbeat=0.2, max_streams=1)
+
+    async def run():
+        held = await broker.open_stream(7)  # its process dies: no heartbeat refreshes it, nothing gives it back
+        refused = await broker.open_stream(7)
+        await asyncio.sleep(3 * broker.heartbeat + 0.1)
+        return held, refused, await broker.open_stream(7)
+
+    held, refused, later = async_to_sync(run)()
+    assert held is not None and refused is None
+    assert later is not None
+
+
+def test_heartbeats_keep_a_long_stream_in_its_slot(broker_options):
+    broker = RedisBroker(**broker_options, heartbeat=0.2, max_streams=1)
+
+    async def run():
+        slot = await broker.open_stream(7)
+        async with aclosing(broker.listen(7, None, slot)) as events:
+            await anext(events)  # READY
+            for _ in range(5):  # a second: longer than a slot lives without heartbeats
+                assert await anext(events) is None
+            return await broker.open_stream(7)
+
+    assert async_to_sync(run)() is None  # still held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stream_view_refuses_a_user_with_too_many_open(user, settings, broker_options, committed):
+    settings.EYT_NOTIFY_LIVE = {
+        "BACKEND": "eyt_notify.live.redis.RedisBroker",
+        "OPTIONS": {**broker_options, "max_streams": 1},
+    }
+    get_broker.cache_clear()
+    client = AsyncClient()
+    async_to_sync(client.aforce_login)(user)
+
+    async def run():
+        first = await client.get("/notifications/stream/")
+        chunks = aiter(first.streaming_content)
+        await anext(chunks)  # the first page's stream is open
+        second = await client.get("/notifications/stream/")
+        await chunks.aclose()
+        return first.status_code, second
+
+    first, second = async_to_sync(run)()
+    assert first == 200
+    assert second.status_code == 429  # the bell polls unread-count/ instead
+    assert json.loads(second.content)["error"]["code"] == "too_many_streams"
+    assert int(second["Retry-After"]) > 0
+    get_broker.cache_clear()
+
+
+@pytest.mark.django_db
+def test_the_stream_view_answers_503_when_the_broker_is_down(client, user, settings):
+    settings.EYT_NOTIFY_LIVE = {
+        "BACKEND": "eyt_notify.live.redis.RedisBroker",
+        "OPTIONS": {"url": "redis://127.0.0.1:1/0"},  # nothing listens there
+    }
+    get_broker.cache_clear()
+    client = AsyncClient()
+    async_to_sync(client.aforce_login)(user)
+    response = async_to_sync(client.get)("/notifications/stream/")
+    assert response.status_code == 503
+    assert json.loads(response.content)["error"]["code"] == "live_updates_unavailable"
+    get_broker.cache_clear()

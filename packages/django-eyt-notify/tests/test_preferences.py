@@ -2,7 +2,8 @@ import pytest
 
 from eyt_notify.exceptions import UnknownNotificationType
 from eyt_notify.models import NotificationPreference
-from eyt_notify.preferences import enabled_channels, set_preference
+from eyt_notify.preferences import ChannelRule, channel_rules, enabled_channels, overrides_for, set_preference
+from eyt_notify.types import get_type
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,18 @@ def test_overrides_by_category_and_type(user):
     assert enabled_channels(user, "match.starting") == ["inapp", "memory"]
     set_preference(user, "email", True, notification_type="match.starting")
     assert enabled_channels(user, "match.starting") == ["inapp", "email", "memory"]
+
+
+def test_rules_and_overrides_are_what_the_readme_says(user, make_user, django_assert_num_queries):
+    ntype = get_type("match.starting")
+    assert channel_rules(ntype) == [ChannelRule("email", True, False), ChannelRule("memory", False, False)]
+    assert channel_rules(ntype, ["inapp", "memory"]) == [ChannelRule("memory", True, False)]
+    other = make_user("grace")
+    set_preference(user, "email", False, category="matches")
+    set_preference(user, "memory", True, notification_type="match.starting")
+    with django_assert_num_queries(1):
+        overrides = overrides_for(ntype, [user.pk, other.pk])
+    assert overrides == {user.pk: {("category", "email"): False, ("type", "memory"): True}}
 
 
 def test_setting_again_updates_the_one_row(user):

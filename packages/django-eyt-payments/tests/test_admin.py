@@ -136,3 +136,24 @@ def test_admin_search_uses_only_the_fields_a_custom_user_model_has(rf, model, re
     with override_settings(AUTH_USER_MODEL="testapp.EmailUser"):  # email login, no username
         user_fields = [name for name in model_admin.get_search_fields(rf.get("/")) if name.startswith(relation)]
     assert user_fields == [f"{relation}__email"]
+
+
+@pytest.mark.parametrize("query", ["", "?_facets=True", "?status__exact=succeeded"])
+@pytest.mark.parametrize("model", ["payment", "refund", "webhookevent"])
+def test_admin_lists_never_count_the_whole_table(admin_client, service, user, model, query):
+    """Payments and webhook events grow without bound: counts stop at 10,001 rows and facet counts are off."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    service.refund_payment(paid(service, user), "1")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse(f"admin:eyt_payments_{model}_changelist") + query)
+    assert response.status_code == 200
+    counts = [entry["sql"] for entry in queries if "COUNT(" in entry["sql"].upper()]
+    assert counts and all("LIMIT 10001" in sql for sql in counts)
+
+
+def test_the_payments_list_order_has_an_index():
+    from eyt_payments.models import Payment
+
+    assert any(index.fields == ["-created_at"] for index in Payment._meta.indexes)

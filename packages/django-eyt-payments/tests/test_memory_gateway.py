@@ -95,3 +95,19 @@ def test_reset_forgets_everything():
 def test_options_are_checked():
     with pytest.raises(InvalidGateway, match="accepted: none"):
         MemoryGateway(colour="blue")
+
+
+def test_a_card_attached_to_one_customer_cannot_be_attached_to_another():
+    from eyt_payments.exceptions import GatewayRequestError
+
+    gateway = MemoryGateway()
+    ada = gateway.create_customer(email="ada@example.com", name="Ada", metadata={}, idempotency_key="c1").id
+    bob = gateway.create_customer(email="bob@example.com", name="Bob", metadata={}, idempotency_key="c2").id
+    card = gateway.create_payment_method("4242424242424242").id
+    gateway.attach_payment_method(card, ada)
+    assert gateway.attach_payment_method(card, ada).customer == ada  # again to the same customer: no change
+    with pytest.raises(GatewayRequestError, match="already been attached") as refused:
+        gateway.attach_payment_method(card, bob)
+    assert refused.value.code == "payment_method_already_attached"
+    assert [method.id for method in gateway.list_payment_methods(ada)] == [card]
+    assert gateway.list_payment_methods(bob) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -139,6 +140,19 @@ def test_detail_shows_refunds_and_fees(ada, user, service):
     assert "Processing fee</dt><dd>0.88 USD" in html
     assert "19.12 USD" in html
     assert "Request a refund" in html
+
+
+def test_detail_shows_the_real_fee_in_its_settlement_currency(ada, user, service):
+    payment = paid(service, user, amount="20.00", currency="eur")
+    Payment.objects.filter(pk=payment.pk).update(
+        actual_stripe_fee_minor=95, stripe_net_minor=2105, stripe_fee_currency="usd"
+    )
+    html = ada.get(reverse("eyt_payments:detail", args=[payment.pk])).content.decode()
+    assert "Processing fee</dt><dd>0.95 USD" in html
+    assert "21.05 USD" in html
+    payment.refresh_from_db()
+    assert (payment.actual_stripe_fee, payment.fee_currency) == (Decimal("0.95"), "usd")
+    assert rows(ada.get(EXPORT))[1][8] == str(payment.estimated_stripe_fee)  # the EUR column keeps the estimate
 
 
 def test_detail_of_an_open_payment_offers_no_refund(ada, user, service):

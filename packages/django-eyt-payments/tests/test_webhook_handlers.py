@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -129,11 +130,13 @@ def test_an_expanded_balance_transaction_needs_no_api_call(deliver, service, gat
     assert gateway.calls("retrieve_balance_transaction") == []
 
 
-def test_a_fee_in_another_settlement_currency_is_noted_not_mixed_in(deliver, service, user):
+def test_a_fee_in_another_settlement_currency_is_kept_in_that_currency(deliver, service, user):
     payment = open_payment(service, user)
     stored = deliver("charge.succeeded", charge(payment, balance_transaction=balance_transaction(900, 50, "eur")))
     payment.refresh_from_db()
-    assert payment.actual_stripe_fee_minor is None
+    assert (payment.actual_stripe_fee_minor, payment.stripe_net_minor, payment.fee_currency) == (50, 850, "eur")
+    assert (payment.actual_stripe_fee, payment.stripe_net) == (Decimal("0.50"), Decimal("8.50"))
+    assert payment.estimated_stripe_fee_minor > 0  # the estimate stays beside it, in the payment's currency
     assert "settled in EUR" in stored.note
 
 
@@ -218,7 +221,8 @@ def test_disputes_mark_the_payment_and_keep_the_outcome(deliver, service, user, 
     deliver("charge.dispute.created", dispute(payment, "needs_response"))  # late, older news
     payment.refresh_from_db()
     assert (payment.status, payment.dispute_status) == ("disputed", "won")
-    assert names(received).count("payment_disputed") == 1
+    disputed = [kwargs["dispute_status"] for name, kwargs in received if name == "payment_disputed"]
+    assert disputed == ["needs_response", "won"]  # each change once: the late news changes nothing
 
 
 def test_payment_method_attached_and_detached(deliver, service, user):

@@ -31,6 +31,7 @@ def clean_text(value: str) -> str:
 
 
 def format_datetime(value: dt.datetime) -> str:
+    """ISO 8601 with microseconds; aware times in UTC."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC)
     return value.isoformat(timespec="microseconds")
@@ -69,6 +70,7 @@ def _clean_scalar(value: Any) -> Any:
 
 
 def is_secret(name: str, fragments: Iterable[str]) -> bool:
+    """Whether the key ``name`` contains one of ``fragments`` (case-insensitive)."""
     return _matches(name, _lowered(fragments))
 
 

@@ -23,6 +23,7 @@ META_KEY = re.compile(r"(HTTP_)?[A-Z0-9_]+")
 
 @register(Tags.security)
 def check_hmac_key(**kwargs: Any) -> list[CheckMessage]:
+    """W001: ``EYT_AUDIT_HMAC_KEY`` is unset; W003: it is shorter than 32 bytes."""
     key = settings.EYT_AUDIT_HMAC_KEY
     if key:
         if len(key.encode() if isinstance(key, str) else key) >= MIN_KEY_BYTES:
@@ -46,6 +47,7 @@ def check_hmac_key(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_trusted_proxies(**kwargs: Any) -> list[CheckMessage]:
+    """E001: ``EYT_AUDIT_TRUSTED_PROXIES`` is neither a count nor a list of addresses."""
     proxies = settings.EYT_AUDIT_TRUSTED_PROXIES
     if isinstance(proxies, bool) or not isinstance(proxies, int | Sequence) or isinstance(proxies, str):
         return [_proxies_error(f"got {proxies!r}")]
@@ -69,6 +71,7 @@ def _proxies_error(why: str) -> Error:
 
 @register()
 def check_lockout_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E002: the lockout settings are not positive whole numbers."""
     errors: list[CheckMessage] = []
     for name in ("MAX_LOGIN_ATTEMPTS", "ACCOUNT_LOCK_DURATION"):
         value = seed_setting(name)
@@ -84,6 +87,7 @@ def check_lockout_settings(**kwargs: Any) -> list[CheckMessage]:
 
 @register(Tags.caches)
 def check_counter_cache(**kwargs: Any) -> list[CheckMessage]:
+    """E003: the counter cache alias is not in ``CACHES``; W002: that cache is local to each process."""
     from django.conf import settings as django_settings
 
     alias = settings.EYT_AUDIT_CACHE_ALIAS
@@ -110,6 +114,7 @@ def check_counter_cache(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_header_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E004: a header setting is not a ``request.META`` key."""
     errors: list[CheckMessage] = []
     for name in ("FORWARDED_FOR_HEADER", "REQUEST_ID_HEADER"):
         value = getattr(settings, f"EYT_AUDIT_{name}")
@@ -145,6 +150,7 @@ def check_trail_settings(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_time_zone_support(**kwargs: Any) -> list[CheckMessage]:
+    """W004: ``USE_TZ`` is off."""
     from django.conf import settings as django_settings
 
     if django_settings.USE_TZ:
@@ -160,6 +166,7 @@ def check_time_zone_support(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_rate_limit_rules(**kwargs: Any) -> list[CheckMessage]:
+    """E010: an ``EYT_AUDIT_RATE_LIMITS`` rule cannot be used."""
     from django.core.exceptions import ImproperlyConfigured
 
     from eyt_audit.limits.middleware import compile_rules
@@ -173,6 +180,7 @@ def check_rate_limit_rules(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_lockout_extra_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E011: the per-IP limit, the trusted-pair duration or ``LOCKOUT_FAIL_OPEN`` is malformed."""
     errors: list[CheckMessage] = []
     for name in ("MAX_LOGIN_ATTEMPTS_PER_IP", "LOCKOUT_TRUSTED_PAIR_DURATION"):
         value = getattr(settings, f"EYT_AUDIT_{name}")
@@ -198,6 +206,7 @@ NON_ATOMIC_CACHES = (
 
 @register(Tags.caches)
 def check_counter_cache_atomicity(**kwargs: Any) -> list[CheckMessage]:
+    """W010: the counter cache is the database or file cache, which cannot increment atomically."""
     from django.conf import settings as django_settings
 
     backend = getattr(django_settings, "CACHES", {}).get(settings.EYT_AUDIT_CACHE_ALIAS, {}).get("BACKEND")
@@ -215,6 +224,7 @@ def check_counter_cache_atomicity(**kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_security_event_settings(**kwargs: Any) -> list[CheckMessage]:
+    """E005: ``EYT_AUDIT_SECURITY_DATABASE`` is not in ``DATABASES``; E006: the aggregate window is malformed."""
     from django.conf import settings as django_settings
 
     errors: list[CheckMessage] = []

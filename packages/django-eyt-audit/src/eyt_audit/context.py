@@ -93,6 +93,7 @@ def current() -> AuditContext | None:
 
 @contextmanager
 def bind(context: AuditContext | None) -> Iterator[AuditContext | None]:
+    """Make ``context`` the current one inside the block (``None`` unbinds), restoring the outer one after."""
     token = _current.set(context)
     try:
         yield context

@@ -75,6 +75,7 @@ def record_denial(request: HttpRequest, response: HttpResponseBase) -> None:
 
 
 def context_for(request: HttpRequest) -> AuditContext:
+    """The audit context of ``request`` (IP, request id, user agent; the actor is read lazily)."""
     context = AuditContext(
         ip_address=client_ip(request),
         request_id=request_id(request),
@@ -86,6 +87,7 @@ def context_for(request: HttpRequest) -> AuditContext:
 
 
 def echo_request_id(response: HttpResponseBase, context: AuditContext) -> HttpResponseBase:
+    """Set ``EYT_AUDIT_RESPONSE_REQUEST_ID_HEADER`` on ``response`` (nothing when it is ``None``)."""
     header = settings.EYT_AUDIT_RESPONSE_REQUEST_ID_HEADER
     if header:
         response.headers[header] = context.request_id
@@ -139,4 +141,5 @@ def parse_ip(value: str) -> str | None:
 
 
 def clean_header(value: str) -> str:
+    """``value`` with control characters (CR, LF, DEL...) replaced by spaces."""
     return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in value)

@@ -69,7 +69,7 @@ class AuditEntry(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, default=Outcome.SUCCESS)
     actor_pk = models.CharField(_("actor id"), max_length=64, blank=True, db_index=True)
     actor_repr = models.CharField(_("actor"), max_length=255, blank=True)
-    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True, db_index=True)
     target_pk = models.CharField(_("target id"), max_length=64, blank=True, db_index=True)
     target_repr = models.CharField(_("target"), max_length=255, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)

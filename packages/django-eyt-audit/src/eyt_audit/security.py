@@ -79,6 +79,7 @@ def security_event(
 
 
 def validate(event_type: str, severity: str) -> None:
+    """Raise ``ValueError`` for an event type that is not a lower-case name, or an unknown severity."""
     if not isinstance(event_type, str) or not TYPE_PATTERN.fullmatch(event_type):
         raise ValueError(
             f"event_type must be a lower-case name of at most 64 characters such as 'login_failed', not {event_type!r}"

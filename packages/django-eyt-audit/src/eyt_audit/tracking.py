@@ -185,6 +185,7 @@ def unregister(model: type[Model]) -> None:
 
 
 def is_registered(model: type[Model]) -> bool:
+    """Whether ``register()`` tracks ``model``."""
     return model in _registry
 
 

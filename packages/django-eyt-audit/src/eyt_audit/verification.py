@@ -33,6 +33,8 @@ class Problem:
 
 @dataclass
 class Report:
+    """What ``verify()`` found: the range checked, checkpoints matched, and the first ``problem`` (``ok`` if none)."""
+
     first: int = 0
     last: int = 0
     checked: int = 0

@@ -18,6 +18,8 @@ CHUNK = 1000
 
 @dataclass
 class CleanupReport:
+    """Rows ``cleanup()`` deleted (or would delete, with ``dry_run``), by kind."""
+
     expired: int = 0
     read: int = 0
     deliveries: int = 0

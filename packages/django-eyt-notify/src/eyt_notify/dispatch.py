@@ -39,6 +39,8 @@ ERROR_LIMIT = 2000
 
 @dataclass
 class DispatchReport:
+    """What one ``dispatch()`` run did with the deliveries it claimed."""
+
     claimed: int = 0
     sent: int = 0
     retried: int = 0

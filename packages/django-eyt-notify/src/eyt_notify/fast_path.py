@@ -50,6 +50,8 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Answer:
+    """A complete HTTP answer of the fast path: status, headers and body."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes

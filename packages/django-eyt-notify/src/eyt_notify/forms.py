@@ -111,6 +111,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Row:
+    """One type's row of the preferences form: a cell per channel."""
+
     ntype: NotificationType
     cells: tuple[Cell, ...]
 

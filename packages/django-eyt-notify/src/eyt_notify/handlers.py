@@ -14,6 +14,7 @@ from eyt_notify.signals import notification_created
 
 @receiver(setting_changed)
 def reset_backends(*, setting: str, **kwargs: Any) -> None:
+    """Drop the built channels or adapter when their setting changes (``override_settings``)."""
     if setting == "EYT_NOTIFY_CHANNELS":
         from eyt_notify.channels import channels
 

@@ -46,7 +46,9 @@ def mark_read(user: AbstractBaseUser, pk: Any) -> Notification | None:
 
 
 def mark_all_read(user: AbstractBaseUser) -> int:
-    return Notification.objects.for_user(user).mark_all_read()
+    """Mark the user's unread notifications read; returns how many: those the unread count showed (expired ones,
+    never shown nor counted, are left to the cleanup)."""
+    return Notification.objects.for_user(user).unexpired().mark_all_read()
 
 
 def delete(user: AbstractBaseUser, pk: Any) -> bool:

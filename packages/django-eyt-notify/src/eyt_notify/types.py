@@ -116,4 +116,5 @@ def get_type(key: str | NotificationType) -> NotificationType:
 
 
 def registered_types() -> Iterable[NotificationType]:
+    """Every registered type, in registration order."""
     return tuple(_registry.values())

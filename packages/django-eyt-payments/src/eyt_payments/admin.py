@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from eyt_payments.admin_search import user_search_fields
@@ -18,7 +20,29 @@ from eyt_payments.exceptions import GatewayError, PaymentValidationError, Refund
 from eyt_payments.models import Customer, Payment, PaymentMethod, Refund, WebhookEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
+    """Counts at most ``cap`` + 1 rows (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``): payments and webhook events
+    grow without bound, and the admin would count them all on every page."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet):
+            return queryset[: self.cap + 1].count()
+        return len(queryset)
+
+
+class LargeTableAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """No full count of the table, and no facet counts (one COUNT over the table per filter value)."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+
+class ReadOnlyAdmin(LargeTableAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -33,13 +33,8 @@ _STATUS_SIGNALS: dict[str, tuple[str, Signal]] = {
 
 
 def announce_status(payment: Payment, status: str, **extra: Any) -> None:
-    """After commit: the status's signal and the payment type's hook (``payment_failed`` also gets ``code``)."""
-    if status == PaymentStatus.DISPUTED:
-        transaction.on_commit(
-            lambda: _send_robust(signals.payment_disputed, payment, dispute_status=payment.dispute_status),
-            robust=False,
-        )
-        return
+    """After commit: the status's signal and the payment type's hook (``payment_failed`` also gets ``code``).
+    ``disputed`` sends nothing here: ``announce_dispute`` announces each change of the dispute."""
     if status not in _STATUS_SIGNALS:
         return
     event, signal = _STATUS_SIGNALS[status]
@@ -50,6 +45,13 @@ def announce_status(payment: Payment, status: str, **extra: Any) -> None:
         _run_hook_robust(event, payment, **kwargs)
 
     transaction.on_commit(send, robust=False)
+
+
+def announce_dispute(payment: Payment, dispute_status: str) -> None:
+    """After commit: ``payment_disputed`` with the dispute's new status (opened, changed, won or lost)."""
+    transaction.on_commit(
+        lambda: _send_robust(signals.payment_disputed, payment, dispute_status=dispute_status), robust=False
+    )
 
 
 def announce_refund(payment: Payment, refund: Refund) -> None:

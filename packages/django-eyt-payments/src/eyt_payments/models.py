@@ -98,6 +98,9 @@ class Payment(models.Model):
         null=True, blank=True, help_text=_("What reached the balance after Stripe's fee (balance transaction).")
     )
     stripe_balance_transaction_id = models.CharField(max_length=255, blank=True)
+    stripe_fee_currency = models.CharField(
+        max_length=3, blank=True, help_text=_("Currency of the real fee and net: the balance's settlement currency.")
+    )
     dispute_status = models.CharField(
         max_length=32, blank=True, help_text=_("Status of the latest dispute Stripe reported, if any.")
     )
@@ -120,6 +123,7 @@ class Payment(models.Model):
         verbose_name = _("payment")
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["-created_at"], name="eyt_pay_created"),  # the admin's list, newest first
             models.Index(fields=["user", "-created_at"], name="eyt_pay_user_history"),
             models.Index(fields=["user", "status", "-created_at"], name="eyt_pay_user_status"),
             models.Index(fields=["content_type", "object_id"], name="eyt_pay_reference"),
@@ -149,6 +153,9 @@ class Payment(models.Model):
 
     @property
     def refundable_minor(self) -> int:
+        """What can still be refunded: nothing unless captured and refundable (not disputed, canceled, ...)."""
+        if self.status not in state.REFUNDABLE_STATUSES:
+            return 0
         return self.amount_minor - self.amount_refunded_minor
 
     @property
@@ -164,16 +171,21 @@ class Payment(models.Model):
         return money.from_minor(self.platform_fee_minor, self.currency)
 
     @property
+    def fee_currency(self) -> str:
+        """The currency of ``actual_stripe_fee`` and ``stripe_net`` (Stripe's settlement currency)."""
+        return self.stripe_fee_currency or self.currency
+
+    @property
     def actual_stripe_fee(self) -> Decimal | None:
         if self.actual_stripe_fee_minor is None:
             return None
-        return money.from_minor(self.actual_stripe_fee_minor, self.currency)
+        return money.from_minor(self.actual_stripe_fee_minor, self.fee_currency)
 
     @property
     def stripe_net(self) -> Decimal | None:
         if self.stripe_net_minor is None:
             return None
-        return money.from_minor(self.stripe_net_minor, self.currency)
+        return money.from_minor(self.stripe_net_minor, self.fee_currency)
 
     @property
     def is_open(self) -> bool:

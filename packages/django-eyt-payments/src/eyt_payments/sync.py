@@ -33,16 +33,29 @@ from eyt_payments.state import PaymentStatus, RefundStatus
 P = PaymentStatus
 IN_PROGRESS = frozenset({P.PENDING, P.REQUIRES_ACTION, P.PROCESSING, P.REQUIRES_CAPTURE})
 REFUND_PHASE = (P.SUCCEEDED, P.PARTIALLY_REFUNDED, P.REFUNDED)
-CLOSED_DISPUTE_STATUSES = frozenset({"won", "lost", "warning_closed", "prevented"})
+#: A dispute's statuses in the order Stripe moves through them: an inquiry (``warning_*``), then a formal dispute,
+#: then its outcome. Older news (a lower rank) never replaces newer.
+DISPUTE_RANK = {
+    "warning_needs_response": 1,
+    "warning_under_review": 2,
+    "warning_closed": 3,
+    "needs_response": 4,
+    "under_review": 5,
+    "won": 6,
+    "lost": 6,
+    "prevented": 6,
+}
 NOT_COUNTED_REFUNDS = (RefundStatus.FAILED, RefundStatus.CANCELED)
 PAYMENT_FIELDS = [
     "status",
+    "amount_minor",
     "failure_code",
     "stripe_payment_intent_id",
     "stripe_charge_id",
     "actual_stripe_fee_minor",
     "stripe_net_minor",
     "stripe_balance_transaction_id",
+    "stripe_fee_currency",
     "dispute_status",
     "amount_refunded_minor",
     "refund_count",
@@ -174,6 +187,8 @@ def apply_intent(payment: Payment, intent: GatewayIntent, at: datetime | None) -
             code = (intent.decline_code or intent.error_code or "")[:64]
             payment.failure_code = code
         _move(payment, new_status, applied, **({"code": code} if new_status == P.FAILED else {}))
+    if intent.status == "succeeded" and intent.amount_received is not None:
+        _record_captured(payment, intent.amount_received, applied)
     if at is None:
         known_now(payment)
     else:
@@ -191,39 +206,59 @@ def apply_charge(
         applied.changes.append(f"charge {charge.id}")
     if txn is not None:
         applied.extend(record_balance_transaction(payment, txn))
+    if charge.captured:
+        _record_captured(payment, charge.amount_captured, applied)
     if charge.captured and _may_move(payment, P.SUCCEEDED, at):
         _move(payment, P.SUCCEEDED, applied)
     _seen(payment, at)
     return applied
 
 
+def _record_captured(payment: Payment, captured: int, applied: Applied) -> None:
+    """A partial capture (in the Dashboard, or one whose API answer was lost): only what was captured is the
+    payment's amount, and so the most that can be refunded. The rest of the authorisation was released."""
+    if payment.amount_refunded_minor <= captured < payment.amount_minor and captured > 0:
+        applied.changes.append(f"captured {captured} of {payment.amount_minor}")
+        payment.amount_minor = captured
+
+
 def record_balance_transaction(payment: Payment, txn: GatewayBalanceTransaction) -> Applied:
-    """Stripe's real fee and the net amount, when the balance is in the payment's currency."""
+    """Stripe's real fee and the net amount, in the balance's (settlement) currency, which may differ from the
+    payment's: a EUR charge settled in USD has its fee and net in USD (``stripe_fee_currency``)."""
     applied = Applied()
     payment.stripe_balance_transaction_id = txn.id
-    if txn.currency.lower() != payment.currency.lower():
-        applied.notes.append(f"settled in {txn.currency.upper()}: fee {txn.fee} not recorded in {payment.currency}")
-        return applied
-    if (payment.actual_stripe_fee_minor, payment.stripe_net_minor) != (txn.fee, txn.net):
+    currency = txn.currency.lower()
+    if currency != payment.currency.lower():
+        applied.notes.append(f"settled in {currency.upper()}: fee and net are in {currency.upper()}")
+    recorded = (payment.actual_stripe_fee_minor, payment.stripe_net_minor, payment.stripe_fee_currency)
+    if recorded != (txn.fee, txn.net, currency):
         payment.actual_stripe_fee_minor, payment.stripe_net_minor = txn.fee, txn.net
-        applied.changes.append(f"fee {txn.fee}, net {txn.net}")
+        payment.stripe_fee_currency = currency
+        applied.changes.append(f"fee {txn.fee}, net {txn.net} {currency}")
     return applied
 
 
 # Refunds -----------------------------------------------------------------------------------------------------------
 
 
-def apply_refund(payment: Payment, remote: GatewayRefund, at: datetime | None) -> Applied:
-    """Create or advance the ledger row of ``remote`` and recompute the payment's refunded amount."""
+def apply_refund(payment: Payment, remote: GatewayRefund, at: datetime | None, *, adopt: bool = False) -> Applied:
+    """Create or advance the ledger row of ``remote`` and recompute the payment's refunded amount.
+
+    A refund this site asked for but never recorded raises ``RefundNotYetRecorded`` (its transaction may not
+    have committed yet); with ``adopt`` (it waited long enough: the API answer was lost) it becomes a ledger row
+    like a refund made outside this site, so the money Stripe moved is counted once."""
     applied = Applied()
     row = Refund.objects.select_for_update().filter(stripe_refund_id=remote.id).first()
     if row is None:
         local_id = remote.metadata.get("eyt_refund_id")
         if local_id and _is_uuid(local_id):
             row = Refund.objects.select_for_update().filter(pk=local_id).first()
-            if row is None:
+            if row is None and not adopt:
                 raise RefundNotYetRecorded(f"refund {remote.id} (ours: {local_id}) is not in the ledger yet")
-            row.stripe_refund_id = remote.id
+            if row is None:
+                applied.notes.append(f"refund {remote.id} was asked for here ({local_id}) and never recorded")
+            else:
+                row.stripe_refund_id = remote.id
     if row is not None and row.payment_id != payment.pk:
         applied.notes.append(f"refund {remote.id} belongs to payment {row.payment_id}, not {payment.pk}")
         return applied
@@ -323,12 +358,18 @@ def _correct_after_failed_refund(payment: Payment, target: str, total: int, appl
 
 
 def apply_dispute(payment: Payment, dispute_status: str, *, closed: bool) -> Applied:
-    """A dispute opened or closed: the payment is ``disputed`` (final) and keeps the dispute's latest status."""
+    """A dispute opened, changed or closed: ``dispute_status`` keeps its latest status (older news never replaces
+    newer; a closed outcome is final) and each change sends ``payment_disputed``. A formal dispute makes the
+    payment ``disputed`` (final: Stripe withdrew the funds and refuses refunds); an inquiry (``warning_*``)
+    withdraws nothing and the payment can still be refunded, so its status stays."""
     applied = Applied()
-    newer = closed or payment.dispute_status not in CLOSED_DISPUTE_STATUSES  # a closed outcome is final
-    if newer and payment.dispute_status != dispute_status:
+    rank = DISPUTE_RANK.get(dispute_status, 6 if closed else 0)
+    if dispute_status and rank > DISPUTE_RANK.get(payment.dispute_status, 0):
         applied.changes.append(f"dispute {payment.dispute_status or 'none'} -> {dispute_status}")
         payment.dispute_status = dispute_status[:32]
+        effects.announce_dispute(payment, payment.dispute_status)
+    if dispute_status.startswith("warning_") and payment.status != P.DISPUTED:
+        return applied
     _imply_captured(payment, applied)
     if state.PAYMENT.can_advance(payment.status, P.DISPUTED) and payment.status != P.DISPUTED:
         _move(payment, P.DISPUTED, applied)

@@ -61,6 +61,7 @@ class LockoutAuthenticationFormMixin:
 
 
 def describe_wait(seconds: int) -> str:
+    """``seconds`` as a translated wait: seconds under a minute, else whole minutes rounded up."""
     if seconds < 60:
         return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
     minutes = math.ceil(seconds / 60)

@@ -67,6 +67,7 @@ def counted_ip(ip: str) -> str:
 
 
 def key_by_ip(request: HttpRequest) -> str:
+    """The client IP (from trusted proxies only; an IPv6 client as its /64 network)."""
     return f"ip:{counted_ip(request_ip(request))}"
 
 
@@ -79,6 +80,7 @@ def key_by_user(request: HttpRequest) -> str | None:
 
 
 def key_by_user_or_ip(request: HttpRequest) -> str:
+    """The authenticated user's primary key, else the client IP."""
     return key_by_user(request) or key_by_ip(request)
 
 

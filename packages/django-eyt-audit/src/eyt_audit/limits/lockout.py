@@ -47,6 +47,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class LockStatus:
+    """What ``status()`` reports: whether an attempt would be refused, why, for how long and the failures counted."""
+
     locked: bool
     reason: str
     retry_after: int
@@ -54,6 +56,7 @@ class LockStatus:
 
 
 def login_limits() -> LoginLimits:
+    """The lockout limits from the settings (``MAX_LOGIN_ATTEMPTS`` and friends), read now."""
     attempts = seed_setting("MAX_LOGIN_ATTEMPTS")
     return LoginLimits(
         account=attempts,

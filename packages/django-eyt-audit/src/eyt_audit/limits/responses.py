@@ -26,11 +26,13 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The 429 refusal: JSON or the ``eyt_audit/rate_limited.html`` page, with ``Retry-After``."""
     message = _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": retry_after}
     return _refusal(request, 429, "rate_limited", message, retry_after)
 
 
 def limits_unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 answer of a fail-closed limit while the counter cache is down."""
     message = _("This service is busy. Try again in a few seconds.")
     return _refusal(request, 503, "limits_unavailable", message, UNAVAILABLE_RETRY_AFTER)
 

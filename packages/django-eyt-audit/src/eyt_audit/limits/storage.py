@@ -70,6 +70,8 @@ class LoginKeys:
 
 @dataclass(frozen=True)
 class LoginLimits:
+    """Failures allowed per account, (IP, username) pair and IP, and how long a failure is remembered."""
+
     account: int
     pair: int
     ip: int

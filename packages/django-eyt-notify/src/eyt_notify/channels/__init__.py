@@ -21,6 +21,8 @@ __all__ = ["ChannelHandler", "channels"]
 
 
 class ChannelHandler:
+    """The configured channel backends by alias, built on first use and cached (``channels[alias]``)."""
+
     def __init__(self) -> None:
         self._built: dict[str, BaseChannel] = {}
 

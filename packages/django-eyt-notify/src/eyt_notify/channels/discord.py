@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 CONTENT_LIMIT = 2000
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A Discord webhook never redirects: a 3xx is a refusal, never a hop to another URL (an internal one: SSRF)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 class DiscordChannel(BaseChannel):
     """OPTIONS: ``webhook_url`` (default), ``webhook_urls`` (type key -> URL), ``username``, ``timeout`` (10)."""
 
@@ -50,7 +60,7 @@ class DiscordChannel(BaseChannel):
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=float(self.options.get("timeout", 10))) as response:  # noqa: S310  (scheme checked above)
+            with _opener.open(request, timeout=float(self.options.get("timeout", 10))) as response:
                 body = response.read()
         except urllib.error.HTTPError as error:
             raise _error_for(error) from error

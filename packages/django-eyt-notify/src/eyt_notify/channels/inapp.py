@@ -8,4 +8,6 @@ from eyt_notify.channels.base import BaseChannel
 
 
 class InAppChannel(BaseChannel):
+    """The notification row itself: always stored by ``notify()``, so it has no outbox row to send."""
+
     external: ClassVar[bool] = False

@@ -25,6 +25,8 @@ __all__ = ["LocMemChannel", "SentMessage", "outbox"]
 
 @dataclass(frozen=True)
 class SentMessage:
+    """One message a locmem channel sent, as kept in ``outbox``."""
+
     channel: str
     delivery_id: int
     recipient_id: Any

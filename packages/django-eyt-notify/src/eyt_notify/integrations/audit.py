@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 
 def preference_changed(user: AbstractBaseUser, *, scope: str, key: str, channel: str, enabled: bool) -> None:
+    """Record ``notify.preferences_changed`` in the audit trail when django-eyt-audit is installed."""
     if not apps.is_installed("eyt_audit"):
         return
     from eyt_audit import record

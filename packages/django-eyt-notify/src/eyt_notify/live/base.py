@@ -1,7 +1,9 @@
-"""The broker interface: ``publish()`` from any process (sync), ``listen()`` in an async stream view."""
+"""The broker interface: ``publish()`` from any process (sync); ``open_stream()`` then ``listen()`` in an async
+stream view."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -47,12 +49,20 @@ class BaseBroker:
         """Send ``event`` with JSON ``data`` to every open page of ``user_ids``; keep it for replay."""
         raise NotImplementedError(f"{type(self).__name__}.publish() must be implemented by the broker.")
 
-    def listen(self, user_id: Any, last_event_id: str | None) -> AsyncGenerator[Event | None, None]:
+    def listen(
+        self, user_id: Any, last_event_id: str | None, slot: str | None = None
+    ) -> AsyncGenerator[Event | None, None]:
         """Yield the events missed since ``last_event_id``, then a ``READY`` event, then each new event as it comes.
 
-        ``None`` is yielded whenever ``heartbeat`` seconds pass without an event.
+        ``None`` is yielded whenever ``heartbeat`` seconds pass without an event. ``slot`` (from ``open_stream()``)
+        is held while the stream is open and given back when it ends.
         """
         raise NotImplementedError(f"{type(self).__name__}.listen() must be implemented by the broker.")
+
+    async def open_stream(self, user_id: Any) -> str | None:
+        """A slot for one more open stream of ``user_id``, to pass to ``listen()``, or ``None`` when the user has as
+        many open as the broker allows (the view then answers 429). The base broker sets no limit."""
+        return uuid.uuid4().hex
 
     @staticmethod
     def valid_event_id(value: str | None) -> bool:

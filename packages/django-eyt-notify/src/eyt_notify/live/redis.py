@@ -10,7 +10,9 @@ script also runs on Redis Cluster.
 from __future__ import annotations
 
 import json
+import math
 import time
+import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from functools import cached_property
 from itertools import islice
@@ -33,6 +35,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', KEYS[2], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
 return id
 """
+#: Take a stream slot (``KEYS[1]``: the user's sorted set of slots, scored by when each lapses) unless the user
+#: already holds ``ARGV[2]`` live ones; slots of streams whose process died lapse after ``ARGV[5]`` seconds.
+OPEN_STREAM = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
 _CHUNK = 500
 
 #: ``XRANGE``/``XREVRANGE`` replies of a client without ``decode_responses``: ``[(id, {field: value})]`` in bytes.
@@ -47,9 +58,12 @@ def _order(event_id: str) -> tuple[int, int]:
 class RedisBroker(BaseBroker):
     """OPTIONS: ``url`` (``redis://127.0.0.1:6379/0``), ``prefix`` (``eyt_notify:live``), ``replay`` (events kept
     per user for reconnects, 100), ``replay_seconds`` (how long a user's stream outlives its last event, 3600),
-    ``heartbeat`` (seconds between keep-alive comments, 15)."""
+    ``heartbeat`` (seconds between keep-alive comments, 15), ``max_streams`` (open streams per user, 20: more
+    are refused with 429, so one account cannot hold every connection of the server and of Redis)."""
 
-    option_names: ClassVar[frozenset[str]] = frozenset({"url", "prefix", "replay", "replay_seconds", "heartbeat"})
+    option_names: ClassVar[frozenset[str]] = frozenset(
+        {"url", "prefix", "replay", "replay_seconds", "heartbeat", "max_streams"}
+    )
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -58,12 +72,16 @@ class RedisBroker(BaseBroker):
         self.replay = int(options.get("replay", 100))
         self.replay_seconds = int(options.get("replay_seconds", 3600))
         self.heartbeat = float(options.get("heartbeat", 15))
+        self.max_streams = int(options.get("max_streams", 20))
 
     def stream_key(self, user_id: Any) -> str:
         return f"{self.prefix}:{{{user_id}}}:stream"
 
     def channel(self, user_id: Any) -> str:
         return f"{self.prefix}:{{{user_id}}}:events"
+
+    def slots_key(self, user_id: Any) -> str:
+        return f"{self.prefix}:{{{user_id}}}:streams"
 
     @cached_property
     def client(self) -> redis.Redis:
@@ -86,7 +104,38 @@ class RedisBroker(BaseBroker):
                 )
             pipeline.execute()
 
-    async def listen(self, user_id: Any, last_event_id: str | None) -> AsyncGenerator[Event | None, None]:
+    @property
+    def _slot_lifetime(self) -> float:
+        """How long a slot outlives its stream's last heartbeat (its process may have died): three heartbeats."""
+        return 3 * self.heartbeat
+
+    async def open_stream(self, user_id: Any) -> str | None:
+        slot = uuid.uuid4().hex
+        now = time.time()
+        async with redis.asyncio.Redis.from_url(self.url) as client:
+            taken = await client.eval(
+                OPEN_STREAM,
+                1,
+                self.slots_key(user_id),
+                now,
+                self.max_streams,
+                now + self._slot_lifetime,
+                slot,
+                max(1, math.ceil(self._slot_lifetime)),
+            )
+        return slot if taken else None
+
+    async def _keep(self, client: redis.asyncio.Redis, user_id: Any, slot: str) -> None:
+        """At a heartbeat: the stream holding ``slot`` is still open."""
+        key = self.slots_key(user_id)
+        async with client.pipeline(transaction=False) as pipeline:
+            pipeline.zadd(key, {slot: time.time() + self._slot_lifetime}, xx=True)
+            pipeline.expire(key, max(1, math.ceil(self._slot_lifetime)))
+            await pipeline.execute()
+
+    async def listen(
+        self, user_id: Any, last_event_id: str | None, slot: str | None = None
+    ) -> AsyncGenerator[Event | None, None]:
         # One connection per open page (pub/sub holds it anyway), closed with the page's stream.
         client = redis.asyncio.Redis.from_url(self.url)
         pubsub = client.pubsub()
@@ -105,13 +154,19 @@ class RedisBroker(BaseBroker):
             yield Event(cursor, READY)
             seen = _order(cursor)
             async for event in self._messages(pubsub):
+                if event is None and slot is not None:
+                    await self._keep(client, user_id, slot)
                 if event is None or _order(event.id) > seen:
                     if event is not None:
                         seen = _order(event.id)
                     yield event
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated before redis-py 8.2
-            await client.aclose()
+            try:
+                if slot is not None:
+                    await client.zrem(self.slots_key(user_id), slot)
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated before redis-py 8.2
+                await client.aclose()
 
     async def _replay(self, client: redis.asyncio.Redis, user_id: Any, after: str) -> list[Event]:
         entries = cast(

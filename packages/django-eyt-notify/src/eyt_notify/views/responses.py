@@ -26,6 +26,8 @@ MESSAGES = {
     "csrf_failed": "The request was not accepted: reload the page and try again.",
     "invalid": "The request was not valid.",
     "live_updates_off": "Live updates are not configured; poll unread-count/ instead.",
+    "too_many_streams": "Too many pages are open with live updates; poll unread-count/ instead.",
+    "live_updates_unavailable": "Live updates are unavailable right now; poll unread-count/ instead.",
     "push_not_configured": "Web push is not configured on this site.",
 }
 

@@ -8,6 +8,7 @@ the browser missed since its ``Last-Event-ID``. Then a ``changed`` event for eac
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -26,10 +27,15 @@ __all__ = ["stream"]
 
 #: Milliseconds a browser waits before reconnecting (the ``retry:`` field).
 RETRY_MS = 2000
+#: Seconds a user with too many open streams is told to wait (``Retry-After`` of the 429).
+RETRY_AFTER = 60
+
+logger = logging.getLogger("eyt_notify.live")
 
 
 async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """``text/event-stream`` of the user's changes; 401 when logged out, 404 when live updates are off."""
+    """``text/event-stream`` of the user's changes; 401 when logged out, 404 when live updates are off, 429 when
+    the user has the broker's most streams open, 503 when the broker cannot be reached."""
     if request.method != "GET":
         refused = json_error("method_not_allowed", 405)
         refused["Allow"] = "GET"
@@ -43,7 +49,16 @@ async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if not BaseBroker.valid_event_id(last_event_id):
         last_event_id = None
-    response = StreamingHttpResponse(_events(broker, user.pk, last_event_id), content_type="text/event-stream")
+    try:
+        slot = await broker.open_stream(user.pk)
+    except Exception:  # the broker is down: the bell polls instead
+        logger.warning("eyt_notify: the live updates broker refused a stream", exc_info=True)
+        return json_error("live_updates_unavailable", 503)
+    if slot is None:
+        refused = json_error("too_many_streams", 429)
+        refused["Retry-After"] = str(RETRY_AFTER)
+        return refused
+    response = StreamingHttpResponse(_events(broker, user.pk, last_event_id, slot), content_type="text/event-stream")
     add_never_cache_headers(response)
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
@@ -66,10 +81,10 @@ def _unread_count(user_id: Any) -> counts.UnreadCount:
         _release_connections()
 
 
-async def _events(broker: BaseBroker, user_id: Any, last_event_id: str | None) -> AsyncIterator[bytes]:
+async def _events(broker: BaseBroker, user_id: Any, last_event_id: str | None, slot: str) -> AsyncIterator[bytes]:
     await sync_to_async(_release_connections)()  # the view's and the middleware's (session, user)
     yield f"retry: {RETRY_MS}\n\n".encode()
-    async with aclosing(broker.listen(user_id, last_event_id)) as events:
+    async with aclosing(broker.listen(user_id, last_event_id, slot)) as events:
         async for event in events:
             if event is None:
                 yield b": heartbeat\n\n"

@@ -71,6 +71,8 @@ class GatewayIntent:
     decline_code: str | None = None
     created: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: What was captured (Stripe's ``amount_received``): less than ``amount`` after a partial capture.
+    amount_received: int | None = None
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,7 @@ def intent_from(data: Mapping[str, Any]) -> GatewayIntent:
         decline_code=error.get("decline_code"),
         created=data.get("created"),
         metadata=dict(data.get("metadata") or {}),
+        amount_received=None if data.get("amount_received") is None else int(data["amount_received"]),
     )
 
 

@@ -272,6 +272,12 @@ class SimulatedStripe:
         with self.store.atomic():
             self._get(customer_id, "customer")
             method = self._method(payment_method_id)
+            if method.get("customer") not in (None, customer_id):  # as Stripe: a card belongs to one customer
+                raise GatewayRequestError(
+                    "The payment method you provided has already been attached to a customer.",
+                    code="payment_method_already_attached",
+                    http_status=400,
+                )
             card = self._card(method)
             if card.outcome == testcards.DECLINE:
                 raise PaymentDeclined("Your card was declined.", decline_code=card.decline_code, http_status=402)

@@ -105,7 +105,8 @@ async def _in_thread(lines: Iterator[str], batch: int = 500) -> AsyncIterator[st
 
 
 def _row(payment: Payment) -> list[Any]:
-    fee = payment.actual_stripe_fee_minor
+    # The real fee only when it is in the payment's currency (the column's); else the estimate.
+    fee = payment.actual_stripe_fee_minor if payment.fee_currency == payment.currency else None
     return [
         payment.pk,
         payment.created_at.astimezone(UTC).isoformat(),

@@ -98,12 +98,16 @@ def _fmt(payment: Payment, amount_minor: int) -> str:
 
 def _fees(payment: Payment) -> dict[str, Any]:
     actual = payment.actual_stripe_fee_minor
-    stripe_fee = payment.estimated_stripe_fee_minor if actual is None else actual
+    if actual is None:
+        stripe_fee = _fmt(payment, payment.estimated_stripe_fee_minor) if payment.estimated_stripe_fee_minor else None
+    else:  # Stripe's real fee and net are in the settlement currency
+        stripe_fee = money.format_amount(actual, payment.fee_currency) if actual else None
+    net = payment.stripe_net_minor
     return {
-        "stripe_fee": _fmt(payment, stripe_fee) if stripe_fee else _zero(payment),
+        "stripe_fee": stripe_fee or _zero(payment),
         "stripe_fee_is_estimate": actual is None,
         "platform_fee": _fmt(payment, payment.platform_fee_minor) if payment.platform_fee_minor else _zero(payment),
-        "net": None if payment.stripe_net_minor is None else _fmt(payment, payment.stripe_net_minor),
+        "net": None if net is None else money.format_amount(net, payment.fee_currency),
     }
 
 

@@ -197,13 +197,21 @@ def _apply_refund(payment: Payment, refund: Any, event: StripeEvent) -> sync.App
     try:
         return sync.apply_refund(payment, refund, event.created)
     except sync.RefundNotYetRecorded as error:
-        raise unknown(event, str(error)) from error
+        unknown(event, str(error))  # raises WaitForObject while the event is recent
+    # Asked for here, never recorded (the API answer was lost): Stripe moved the money, so the ledger counts it.
+    return sync.apply_refund(payment, refund, event.created, adopt=True)
 
 
 # Disputes ---------------------------------------------------------------------------------------------------------
 
 
-@handles("charge.dispute.created", "charge.dispute.closed")
+@handles(
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+)
 def dispute_changed(event: StripeEvent) -> Outcome:
     dispute = event.object
     intent_id = dispute.get("payment_intent")
