@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +66,14 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         opened.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     finally:
         context.close()
+        finish_live_requests()
+
+
+def finish_live_requests(timeout: float = 5.0) -> None:
+    """Wait for the live server's request threads still running (a page's last poll). After the last test
+    pytest-django stops the server and ends the sharing of SQLite's in-memory connection; a request thread that
+    closes its connection after that fails the test with "DatabaseWrapper objects created in a thread ..."."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(max(0.0, deadline - time.monotonic()))
