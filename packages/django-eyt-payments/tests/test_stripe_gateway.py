@@ -294,3 +294,17 @@ def test_gateway_requests_reach_localstripe_with_the_pinned_version(ls):
     assert intent.status == "requires_payment_method"
     assert intent.customer == customer.id
     assert gateway.client._requestor._options.stripe_version == stripe.api_version
+
+
+@pytest.mark.localstripe
+@pytest.mark.django_db
+def test_lists_are_read_to_their_end_page_after_page(ls, client, user, monkeypatch):
+    from eyt_payments.gateways import stripe as stripe_gateway
+
+    monkeypatch.setattr(stripe_gateway, "PAGE_SIZE", 2)  # five cards: three pages
+    service = StripeService()
+    numbers = ["4242424242424242", "5555555555554444", "4000056655665556", "5200828282828210", "4012888888881881"]
+    added = [service.add_payment_method(user, card(client, number)).stripe_payment_method_id for number in numbers]
+    customer = service.get_or_create_customer(user).stripe_customer_id
+    listed = get_gateway().list_payment_methods(customer)
+    assert sorted(method.id for method in listed) == sorted(added)

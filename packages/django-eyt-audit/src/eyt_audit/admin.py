@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.paginator import Paginator
@@ -300,18 +300,30 @@ class SecurityEventAdmin(_EventAdmin):
         description=_("Lift the login locks of the selected events' usernames and IPs"), permissions=["unlock"]
     )
     def lift_locks(self, request: HttpRequest, queryset: QuerySet[SecurityEvent]) -> None:
+        from eyt_audit.limits.exceptions import StorageUnavailable
         from eyt_audit.limits.keys import normalize_username
-        from eyt_audit.limits.lockout import unlock
+        from eyt_audit.limits.lockout import status, unlock
 
         pairs = set(queryset.exclude(username="").values_list("username", "ip_address"))
-        for username, ip in pairs:
-            unlock(username, ip, by=f"admin:{request.user.pk}")
+        try:
+            locked = {normalize_username(username) for username, ip in pairs if status(username, ip).locked}
+            for username, ip in pairs:
+                unlock(username, ip, by=f"admin:{request.user.pk}")
+        except StorageUnavailable:
+            self.message_user(request, _("The counter cache could not be reached; try again."), messages.ERROR)
+            return
         counts = {
             "usernames": len({normalize_username(username) for username, _ip in pairs}),
             "ips": len({ip for _username, ip in pairs if ip}),
+            "locked": len(locked),
         }
         self.message_user(
-            request, _("Lifted the login locks of %(usernames)d username(s) and %(ips)d IP address(es).") % counts
+            request,
+            _(
+                "Lifted the login locks of %(usernames)d username(s) and %(ips)d IP address(es); "
+                "%(locked)d of the usernames were locked."
+            )
+            % counts,
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:

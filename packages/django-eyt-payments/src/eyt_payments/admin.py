@@ -28,6 +28,7 @@ class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
 
     @cached_property
     def count(self) -> int:
+        """The number of rows: for a queryset counted only up to ``cap`` + 1, so a larger table shows as ``cap`` + 1."""
         queryset = self.object_list
         if isinstance(queryset, QuerySet):
             return queryset[: self.cap + 1].count()
@@ -43,17 +44,25 @@ class LargeTableAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class ReadOnlyAdmin(LargeTableAdmin):
+    """A large-table admin in which nothing can be added, changed or deleted: money changes go through
+    ``StripeService``."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: these rows are written by the service and the webhook worker."""
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: the rows can be viewed only."""
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: payment records are kept."""
         return False
 
 
 class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The payment's refund ledger, read-only, on its admin page."""
+
     model = Refund
     extra = 0
     can_delete = False
@@ -61,10 +70,13 @@ class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: refunds are made with the payment list's ``refund`` action."""
         return False
 
 
 class RefundForm(forms.Form):
+    """The refund action's form: an amount (empty refunds everything left) and an optional Stripe reason."""
+
     amount = forms.DecimalField(
         required=False, min_value=0, help_text=_("Leave empty to refund everything that is left.")
     )
@@ -73,6 +85,8 @@ class RefundForm(forms.Form):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
+    """Payments, read-only, with a ``refund`` action for users holding ``eyt_payments.add_refund``."""
+
     list_display = ("id", "user", "payment_type", "amount", "currency", "status", "livemode", "created_at")
     list_filter = ("status", "payment_type", "currency", "livemode")
     search_fields = ("id", "stripe_payment_intent_id", "stripe_charge_id")  # and the user's, get_search_fields()
@@ -82,9 +96,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["refund"]
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        """The payment's own search fields plus the user's login and email fields (``user_search_fields``)."""
         return (*self.search_fields, *user_search_fields("user"))
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
+        """Whether the user may run the ``refund`` action: the ``eyt_payments.add_refund`` permission (the adapter's
+        ``may_refund`` is asked again per payment)."""
         return bool(request.user.has_perm("eyt_payments.add_refund"))
 
     @admin.action(description=_("Refund selected payments"), permissions=["refund"])
@@ -123,6 +140,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
+    """The refund ledger, read-only."""
+
     list_display = ("id", "payment", "sequence", "amount", "currency", "status", "reason", "created_at")
     list_filter = ("status", "reason")
     search_fields = ("id", "stripe_refund_id", "payment__id")
@@ -131,16 +150,21 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
+    """Stripe customers, read-only, searchable by the user's login and email fields."""
+
     list_display = ("stripe_customer_id", "user", "livemode", "created_at", "deleted_at")
     search_fields = ("stripe_customer_id",)  # and the user's, get_search_fields()
     list_select_related = ("user",)
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        """The customer id plus the user's login and email fields (``user_search_fields``)."""
         return (*self.search_fields, *user_search_fields("user"))
 
 
 @admin.register(PaymentMethod)
 class PaymentMethodAdmin(ReadOnlyAdmin):
+    """Saved cards, read-only (brand, last four digits and expiry only; no card data is stored)."""
+
     list_display = ("stripe_payment_method_id", "customer", "brand", "last4", "exp_month", "exp_year", "is_default")
     search_fields = ("stripe_payment_method_id", "customer__stripe_customer_id", "last4")
     list_select_related = ("customer",)
@@ -148,6 +172,8 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
+    """The webhook inbox, read-only, with a ``replay`` action that processes the selected events again."""
+
     list_display = ("id", "type", "status", "attempts", "created", "received_at", "next_attempt_at", "note")
     list_filter = ("status", "type", "livemode")
     search_fields = ("id", "object_id")
@@ -172,10 +198,13 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     actions = ["replay"]
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
+        """Whether the user may run the ``replay`` action: the ``eyt_payments.change_webhookevent`` permission."""
         return bool(request.user.has_perm("eyt_payments.change_webhookevent"))
 
     @admin.action(description=_("Process selected events again"), permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        """Processes the selected events again, oldest first, whatever their status, and reports each one's new
+        status."""
         from eyt_payments.webhooks.processing import replay
 
         results = replay(list(queryset.order_by("created").values_list("pk", flat=True)))

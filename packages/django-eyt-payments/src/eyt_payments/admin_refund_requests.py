@@ -27,6 +27,8 @@ else:
 
 @admin.register(RefundRequest)
 class RefundRequestAdmin(_RefundRequestAdmin):
+    """Customers' refund requests, read-only, with bulk ``approve`` and ``reject`` actions for pending ones."""
+
     list_display = ("created_at", "payment", "requested_by", "amount_asked", "status", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("payment", "requested_by", "decided_by")
@@ -46,31 +48,40 @@ class RefundRequestAdmin(_RefundRequestAdmin):
     actions = ["approve", "reject"]
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        """The payment id and reason plus the requester's login and email fields (``user_search_fields``)."""
         return (*self.search_fields, *user_search_fields("requested_by"))
 
     @admin.display(description=_("amount"))
     def amount_asked(self, obj: RefundRequest) -> str:
+        """The amount asked for with its currency, or "everything left" when the request named none."""
         amount = obj.amount
         return str(_("everything left")) if amount is None else f"{amount} {obj.payment.currency.upper()}"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: customers create requests from the payment pages."""
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: a request is decided with the actions, not edited."""
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never: decided and pending requests are kept."""
         return False
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Whether the user may approve or reject: the ``eyt_payments.add_refund`` permission."""
         return bool(request.user.has_perm("eyt_payments.add_refund"))
 
     @admin.action(description=_("Approve and refund the selected requests"), permissions=["decide"])
     def approve(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
+        """Approves the selected pending requests, refunding each through ``StripeService``; a refusal is reported
+        per request and the others still run."""
         self._decide(request, queryset, approve_refund_request, "approved")
 
     @admin.action(description=_("Reject the selected requests"), permissions=["decide"])
     def reject(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
+        """Rejects the selected pending requests; nothing is refunded."""
         self._decide(request, queryset, reject_refund_request, "rejected")
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[RefundRequest], decide: Any, verb: str) -> None:

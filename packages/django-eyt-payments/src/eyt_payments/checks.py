@@ -24,6 +24,8 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 @register()
 def check_gateway(**kwargs: Any) -> list[CheckMessage]:
+    """E001: ``EYT_PAYMENTS_GATEWAY`` must build a gateway; then the gateway's own ``check()`` messages, and
+    W001/W005 when it is a simulator."""
     from eyt_payments.gateways import load_gateway
     from eyt_payments.gateways.simulation import SimulatorGateway
 
@@ -150,6 +152,8 @@ def stripe_key_messages() -> list[CheckMessage]:
 
 @register()
 def check_currencies(**kwargs: Any) -> list[CheckMessage]:
+    """E004: the default currency and ``EYT_PAYMENTS_CURRENCIES`` must be currencies Stripe supports, the default
+    among the accepted ones."""
     default = settings.EYT_PAYMENTS_DEFAULT_CURRENCY
     accepted = settings.EYT_PAYMENTS_CURRENCIES
     problems = []
@@ -266,6 +270,7 @@ def _platform_fee_problems(setting: str, payment_type: Any, entry: Mapping[Any, 
 
 @register(Tags.compatibility)
 def check_adapter(**kwargs: Any) -> list[CheckMessage]:
+    """E006: ``EYT_PAYMENTS_ADAPTER`` must import and subclass ``DefaultPaymentsAdapter``."""
     from eyt_payments.hooks import load_adapter
 
     try:

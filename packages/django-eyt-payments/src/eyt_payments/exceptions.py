@@ -50,6 +50,8 @@ class PaymentsConfigurationError(PaymentsError, ImproperlyConfigured):
 
 
 class InvalidGateway(PaymentsConfigurationError):
+    """``EYT_PAYMENTS_GATEWAY`` names no usable gateway, or gives it options it does not accept."""
+
     code = "invalid_gateway"
 
 
@@ -61,31 +63,44 @@ class PaymentValidationError(PaymentsError, ValueError):
 
 
 class InvalidAmount(PaymentValidationError):
+    """The amount is not valid money in the currency: a float, not positive, too many decimals or above Stripe's
+    maximum."""
+
     code = "invalid_amount"
     default_user_message = _("The amount is not valid.")
 
 
 class UnsupportedCurrency(PaymentValidationError):
+    """The currency is not one Stripe supports, or not in ``EYT_PAYMENTS_CURRENCIES``."""
+
     code = "unsupported_currency"
     default_user_message = _("This currency is not accepted.")
 
 
 class BelowMinimumCharge(PaymentValidationError):
+    """The amount is below Stripe's minimum charge for the currency."""
+
     code = "amount_too_small"
     default_user_message = _("The amount is below the minimum that can be charged.")
 
 
 class AmountOutOfRange(PaymentValidationError):
+    """The amount is outside the payment type's ``EYT_PAYMENTS_AMOUNT_LIMITS``."""
+
     code = "amount_out_of_range"
     default_user_message = _("The amount is outside the range allowed for this payment.")
 
 
 class UnknownPaymentType(PaymentValidationError):
+    """The payment type is not a valid slug, or no payable is registered under it."""
+
     code = "unknown_payment_type"
     default_user_message = _("This kind of payment is not available.")
 
 
 class UnknownPayable(PaymentValidationError):
+    """The reference names nothing payable: the resolver found no such item or refused it."""
+
     code = "unknown_payable"
     default_user_message = _("The item to pay for was not found.")
 
@@ -98,11 +113,16 @@ class AlreadyPaid(PaymentValidationError):
 
 
 class InvalidRefund(PaymentValidationError):
+    """The refund cannot be made as asked: the payment's status allows none, the reason is unknown, or the request
+    was already decided."""
+
     code = "invalid_refund"
     default_user_message = _("This payment cannot be refunded.")
 
 
 class RefundExceedsPayment(InvalidRefund):
+    """The refund is more than what is still refundable on the payment."""
+
     code = "refund_exceeds_payment"
     default_user_message = _("The refund is larger than the amount left to refund.")
 
@@ -154,6 +174,8 @@ class PaymentDeclined(GatewayError):
 
 
 class AuthenticationRequired(GatewayError):
+    """The bank asks the customer to authenticate (3D Secure) before the card can be charged."""
+
     code = "authentication_required"
     default_user_message = _("Your bank asks you to confirm this payment.")
 

@@ -27,22 +27,27 @@ class FeeBreakdown:
 
     @property
     def net_minor(self) -> int:
+        """What is left after Stripe's and the platform's fees, in minor units."""
         return self.amount_minor - self.stripe_fee_minor - self.platform_fee_minor
 
     @property
     def amount(self) -> Decimal:
+        """The charged amount as a ``Decimal``."""
         return money.from_minor(self.amount_minor, self.currency)
 
     @property
     def stripe_fee(self) -> Decimal:
+        """Stripe's estimated fee as a ``Decimal``."""
         return money.from_minor(self.stripe_fee_minor, self.currency)
 
     @property
     def platform_fee(self) -> Decimal:
+        """The platform's fee as a ``Decimal``."""
         return money.from_minor(self.platform_fee_minor, self.currency)
 
     @property
     def net(self) -> Decimal:
+        """What is left after both fees, as a ``Decimal``."""
         return money.from_minor(self.net_minor, self.currency)
 
 
@@ -101,6 +106,8 @@ def calculate_fees(amount: Decimal | int | str, currency: str, payment_type: str
 
 
 def fees_for_minor(amount_minor: int, currency: str, payment_type: str | None = None) -> FeeBreakdown:
+    """Like ``calculate_fees`` for an amount already in minor units and a lowercase currency; the platform fee is
+    capped at what Stripe's fee leaves."""
     stripe_fee = estimate_stripe_fee_minor(amount_minor, currency)
     platform_fee = min(amount_minor - stripe_fee, platform_fee_minor(amount_minor, currency, payment_type))
     return FeeBreakdown(currency, amount_minor, stripe_fee, platform_fee)

@@ -51,12 +51,14 @@ class TestCardForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_number(self) -> str:
+        """The card number's digits without spaces; 12 to 19 digits, else a ``ValidationError``."""
         digits = "".join(str(self.cleaned_data["number"]).split())
         if not digits.isdigit() or not 12 <= len(digits) <= 19:
             raise ValidationError(_("Enter a card number of 12 to 19 digits."), code="invalid_number")
         return digits
 
     def clean_expiry(self) -> tuple[int, int]:
+        """``(month, year)`` from ``MM/YY`` or ``MM/YYYY``; a ``ValidationError`` for a malformed or past date."""
         match = _EXPIRY.match(str(self.cleaned_data["expiry"]))
         if not match:
             raise ValidationError(_("Enter the expiry as MM/YY."), code="invalid_expiry")
@@ -90,6 +92,7 @@ class HistoryFilterForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
+        """Refuses a ``date_from`` after ``date_to``."""
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
@@ -130,6 +133,8 @@ class RefundRequestForm(forms.Form):
         self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "min": "0"})
 
     def clean_amount(self) -> Any:
+        """The amount (``None`` for everything left); a ``ValidationError`` when it is not valid in the payment's
+        currency or exceeds what is refundable."""
         amount = self.cleaned_data.get("amount")
         if amount is None:
             return None

@@ -72,6 +72,8 @@ def get_adapter() -> DefaultPaymentsAdapter:
 
 
 def load_adapter(path: str) -> DefaultPaymentsAdapter:
+    """An instance of the adapter class at dotted ``path``; ``PaymentsConfigurationError`` if it cannot be imported
+    or does not subclass ``DefaultPaymentsAdapter``."""
     try:
         adapter_class = import_string(path)
     except ImportError as error:
@@ -82,6 +84,7 @@ def load_adapter(path: str) -> DefaultPaymentsAdapter:
 
 
 def reset_adapter_on_setting_change(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: forgets the cached adapter when ``EYT_PAYMENTS_ADAPTER`` changes."""
     global _adapter
     if setting == "EYT_PAYMENTS_ADAPTER":
         with _lock:

@@ -145,10 +145,12 @@ class Payment(models.Model):
 
     @property
     def amount(self) -> Decimal:
+        """The amount as a ``Decimal`` in the payment's currency."""
         return money.from_minor(self.amount_minor, self.currency)
 
     @property
     def amount_refunded(self) -> Decimal:
+        """The refunded amount (refunds neither failed nor canceled) as a ``Decimal``."""
         return money.from_minor(self.amount_refunded_minor, self.currency)
 
     @property
@@ -160,14 +162,17 @@ class Payment(models.Model):
 
     @property
     def refundable_amount(self) -> Decimal:
+        """``refundable_minor`` as a ``Decimal``."""
         return money.from_minor(self.refundable_minor, self.currency)
 
     @property
     def estimated_stripe_fee(self) -> Decimal:
+        """Stripe's fee estimated when the payment was created, as a ``Decimal``."""
         return money.from_minor(self.estimated_stripe_fee_minor, self.currency)
 
     @property
     def platform_fee(self) -> Decimal:
+        """The platform's fee as a ``Decimal``."""
         return money.from_minor(self.platform_fee_minor, self.currency)
 
     @property
@@ -177,18 +182,22 @@ class Payment(models.Model):
 
     @property
     def actual_stripe_fee(self) -> Decimal | None:
+        """Stripe's real fee in ``fee_currency``, or ``None`` until the balance transaction is known."""
         if self.actual_stripe_fee_minor is None:
             return None
         return money.from_minor(self.actual_stripe_fee_minor, self.fee_currency)
 
     @property
     def stripe_net(self) -> Decimal | None:
+        """What Stripe added to the balance, in ``fee_currency``, or ``None`` until the balance transaction is known."""
         if self.stripe_net_minor is None:
             return None
         return money.from_minor(self.stripe_net_minor, self.fee_currency)
 
     @property
     def is_open(self) -> bool:
+        """True while the payment still waits for the customer (pending, requires action, failed) and can be resumed
+        or canceled."""
         return self.status in state.OPEN_PAYMENT_STATUSES
 
     def advance(self, new_status: str) -> bool:
@@ -201,6 +210,8 @@ class Refund(models.Model):
     derives from it, so a retried refund request reuses the key of the attempt it repeats."""
 
     class Reason(models.TextChoices):
+        """Stripe's refund reasons."""
+
         DUPLICATE = "duplicate", _("Duplicate")
         FRAUDULENT = "fraudulent", _("Fraudulent")
         REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by customer")
@@ -236,9 +247,11 @@ class Refund(models.Model):
 
     @property
     def amount(self) -> Decimal:
+        """The refund's amount as a ``Decimal``."""
         return money.from_minor(self.amount_minor, self.currency)
 
     def advance(self, new_status: str) -> bool:
+        """Move to ``new_status`` through the refund state machine (the caller saves)."""
         return state.REFUND.advance(self, new_status)
 
 
@@ -300,6 +313,8 @@ class WebhookEvent(models.Model):
     """
 
     class Status(models.TextChoices):
+        """Where an event is in the inbox: waiting, done (processed or ignored), retrying or dead-lettered."""
+
         PENDING = "pending", _("Pending")
         PROCESSED = "processed", _("Processed")
         IGNORED = "ignored", _("Ignored")
@@ -353,6 +368,8 @@ class RefundRequest(models.Model):
     (which refunds through ``StripeService.refund_payment``) or reject it in the admin."""
 
     class Status(models.TextChoices):
+        """A refund request is pending until staff approve (and refund) or reject it."""
+
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved and refunded")
         REJECTED = "rejected", _("Rejected")

@@ -58,6 +58,8 @@ Hook = Callable[..., None]
 
 @dataclass(frozen=True)
 class PayableType:
+    """A registered payment type: its resolver and its after-commit hooks by event name."""
+
     payment_type: str
     resolver: Resolver
     hooks: Mapping[str, Hook]
@@ -67,6 +69,7 @@ _registry: dict[str, PayableType] = {}
 
 
 def validate_payment_type(payment_type: object) -> str:
+    """``payment_type`` when it is a lowercase slug of at most 64 characters; ``UnknownPaymentType`` otherwise."""
     if not isinstance(payment_type, str) or not PAYMENT_TYPE_PATTERN.match(payment_type):
         raise UnknownPaymentType(
             "Payment types are lowercase slugs of at most 64 characters (letters, digits, _ . -), "
@@ -95,14 +98,17 @@ def register_payable(
 
 
 def unregister_payable(payment_type: str) -> None:
+    """Forget ``payment_type``'s resolver and hooks; an unknown type is ignored."""
     _registry.pop(payment_type, None)
 
 
 def registered_payment_types() -> list[str]:
+    """The registered payment types, sorted."""
     return sorted(_registry)
 
 
 def get_payable_type(payment_type: str) -> PayableType:
+    """The registration of ``payment_type``; ``UnknownPaymentType`` if it is malformed or not registered."""
     validate_payment_type(payment_type)
     try:
         return _registry[payment_type]
@@ -129,6 +135,8 @@ def resolve_payable(payment_type: str, ref: object, user: Any) -> Payable:
 
 
 def run_hook(payment_type: str, event: str, **kwargs: Any) -> None:
+    """Call ``payment_type``'s hook for ``event`` (``succeeded``, ``failed``, ``refunded``, ``canceled``) with
+    ``kwargs``, if one is registered; its errors propagate."""
     registered = _registry.get(payment_type)
     hook = registered.hooks.get(event) if registered else None
     if hook is not None:
@@ -161,6 +169,8 @@ def _limit_minor(value: Any, currency: str, key: str) -> int:
 
 
 def check_amount_limits(payment_type: str, amount_minor: int, currency: str) -> None:
+    """``AmountOutOfRange`` when ``amount_minor`` is outside ``payment_type``'s limits in ``currency``
+    (``amount_limits``)."""
     low, high = amount_limits(payment_type, currency)
     if (low is not None and amount_minor < low) or (high is not None and amount_minor > high):
         shown = [money.from_minor(v, currency) if v is not None else "-" for v in (low, high)]

@@ -37,6 +37,8 @@ UNFINISHED_REFUNDS = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
 
 @dataclass
 class Drift:
+    """What reconciliation changed (or would change) on one payment, and notes worth a person's attention."""
+
     payment_id: str
     changes: list[str]
     notes: list[str]
@@ -44,12 +46,15 @@ class Drift:
 
 @dataclass
 class ReconcileReport:
+    """The result of ``reconcile``: how many payments were checked, their drift and the provider errors."""
+
     checked: int = 0
     drift: list[Drift] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def lines(self) -> list[str]:
+        """The report as text lines: a summary, then each change, note and error."""
         verb = "would repair" if self.dry_run else "repaired"
         out = [
             f"Checked {self.checked} payment(s); {len(self.drift)} with drift ({verb}); {len(self.errors)} error(s)."
@@ -62,6 +67,8 @@ class ReconcileReport:
 
 
 def payments_to_check(recent_hours: int | None = None) -> list[Payment]:
+    """Payments with an intent that are unfinished, changed within ``recent_hours`` (default
+    ``EYT_PAYMENTS_RECONCILE_RECENT_HOURS``) or have an unfinished refund, oldest first."""
     hours = settings.EYT_PAYMENTS_RECONCILE_RECENT_HOURS if recent_hours is None else recent_hours
     since = timezone.now() - timedelta(hours=hours)
     unfinished_refund = Q(refunds__status__in=UNFINISHED_REFUNDS)

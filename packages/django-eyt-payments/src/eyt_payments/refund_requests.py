@@ -52,6 +52,7 @@ def request_refund(user: Any, payment: Payment, amount: Decimal | str | None = N
 
 
 def amount_minor_to_decimal(payment: Payment, amount_minor: int | None) -> Decimal | None:
+    """``amount_minor`` as a ``Decimal`` in the payment's currency; ``None`` (everything left) stays ``None``."""
     return None if amount_minor is None else money.from_minor(amount_minor, payment.currency)
 
 

@@ -73,6 +73,7 @@ class StripeService:
 
     @property
     def gateway(self) -> Gateway:
+        """The gateway given to the constructor, else the configured one (``get_gateway()``)."""
         return self._gateway if self._gateway is not None else get_gateway()
 
     # Customers ---------------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from eyt_payments.exceptions import IllegalTransition
 
 
 class PaymentStatus(models.TextChoices):
+    """A payment's statuses; ``INTENT_STATUS_MAP`` maps Stripe's PaymentIntent statuses onto them."""
+
     PENDING = "pending", _("Pending")
     REQUIRES_ACTION = "requires_action", _("Requires action")
     PROCESSING = "processing", _("Processing")
@@ -34,6 +36,8 @@ class PaymentStatus(models.TextChoices):
 
 
 class RefundStatus(models.TextChoices):
+    """A refund's statuses, as Stripe names them."""
+
     PENDING = "pending", _("Pending")
     REQUIRES_ACTION = "requires_action", _("Requires action")
     SUCCEEDED = "succeeded", _("Succeeded")
@@ -42,11 +46,15 @@ class RefundStatus(models.TextChoices):
 
 
 class HasStatus(Protocol):
+    """Anything with a ``status`` a ``StateMachine`` can advance (a ``Payment``, a ``Refund``)."""
+
     status: str
 
 
 @dataclass(frozen=True)
 class StateMachine:
+    """A forward-only state machine: ``transitions`` maps each status to the statuses it may move to."""
+
     name: str
     transitions: Mapping[str, frozenset[str]]
 
@@ -69,6 +77,7 @@ class StateMachine:
         return True
 
     def is_final(self, status: str) -> bool:
+        """True if no status can follow ``status`` (also for a status this machine does not know)."""
         return not self.transitions.get(status)
 
 

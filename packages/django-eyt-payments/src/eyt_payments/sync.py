@@ -73,6 +73,7 @@ class Applied:
     notes: list[str] = field(default_factory=list)
 
     def extend(self, other: Applied) -> None:
+        """Add ``other``'s changes and notes to these."""
         self.changes.extend(other.changes)
         self.notes.extend(other.notes)
 
@@ -119,6 +120,7 @@ def _is_uuid(value: str) -> bool:
 
 
 def save(payment: Payment) -> None:
+    """Save the fields the sync functions change (``PAYMENT_FIELDS``) and nothing else."""
     payment.save(update_fields=PAYMENT_FIELDS)
 
 

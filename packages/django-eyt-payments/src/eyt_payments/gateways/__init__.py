@@ -56,12 +56,15 @@ def get_gateway() -> Gateway:
 
 
 def reset_gateway() -> None:
+    """Forget the cached gateway: the next ``get_gateway()`` builds it again from the settings."""
     global _gateway
     with _lock:
         _gateway = None
 
 
 def reset_gateway_on_setting_change(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: resets the gateway when a payments or Stripe setting changes, except webhook and
+    reconcile settings."""
     if setting.startswith(("EYT_PAYMENTS_WEBHOOK_", "EYT_PAYMENTS_RECONCILE_", "STRIPE_WEBHOOK_")):
         return  # webhook settings never change how the gateway is built
     if setting.startswith(("EYT_PAYMENTS_", "STRIPE_")):

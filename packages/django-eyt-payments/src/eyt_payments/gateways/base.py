@@ -24,6 +24,8 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 @dataclass(frozen=True)
 class GatewayCustomer:
+    """A Stripe customer; ``default_payment_method`` is its ``invoice_settings.default_payment_method``."""
+
     id: str
     livemode: bool = False
     email: str = ""
@@ -32,6 +34,8 @@ class GatewayCustomer:
 
 @dataclass(frozen=True)
 class GatewayPaymentMethod:
+    """A saved payment method, with only the card's brand, last four digits and expiry."""
+
     id: str
     type: str = "card"
     brand: str = ""
@@ -44,6 +48,8 @@ class GatewayPaymentMethod:
 
 @dataclass(frozen=True)
 class GatewaySetupIntent:
+    """A SetupIntent for saving a card. ``client_secret`` goes to the customer's browser only; never log or store it."""
+
     id: str
     client_secret: str
     status: str
@@ -77,6 +83,8 @@ class GatewayIntent:
 
 @dataclass(frozen=True)
 class GatewayRefund:
+    """A refund; ``amount`` is in the currency's minor units."""
+
     id: str
     amount: int
     currency: str
@@ -103,6 +111,8 @@ class GatewayBalanceTransaction:
 
 @dataclass(frozen=True)
 class GatewayCharge:
+    """A charge; every amount is in the currency's minor units."""
+
     id: str
     amount: int
     currency: str
@@ -138,6 +148,8 @@ class IntentRequest:
 
 @dataclass(frozen=True)
 class RefundRequest:
+    """Everything sent to create a refund: ``amount`` in minor units, ``reason`` one of Stripe's or empty."""
+
     payment_intent: str
     amount: int
     reason: str = ""
@@ -189,6 +201,7 @@ class Gateway:
     def create_customer(
         self, *, email: str, name: str, metadata: Mapping[str, Any], idempotency_key: str
     ) -> GatewayCustomer:
+        """Create a customer; ``ValueError`` without a valid idempotency key."""
         _require_key("create_customer", idempotency_key)
         return self._create_customer(
             email=email, name=name, metadata=stringify_metadata(metadata), idempotency_key=idempotency_key
@@ -204,6 +217,8 @@ class Gateway:
         raise self._abstract("set_default_payment_method")
 
     def create_setup_intent(self, customer: str, *, idempotency_key: str) -> GatewaySetupIntent:
+        """Create an off-session SetupIntent for ``customer`` to save a card; ``ValueError`` without a valid
+        idempotency key."""
         _require_key("create_setup_intent", idempotency_key)
         return self._create_setup_intent(customer, idempotency_key=idempotency_key)
 
@@ -211,12 +226,15 @@ class Gateway:
         raise self._abstract("_create_setup_intent")
 
     def attach_payment_method(self, payment_method: str, customer: str) -> GatewayPaymentMethod:
+        """Attach ``payment_method`` to ``customer`` and return it."""
         raise self._abstract("attach_payment_method")
 
     def detach_payment_method(self, payment_method: str) -> GatewayPaymentMethod:
+        """Detach ``payment_method`` from its customer and return it."""
         raise self._abstract("detach_payment_method")
 
     def list_payment_methods(self, customer: str) -> list[GatewayPaymentMethod]:
+        """The customer's saved cards."""
         raise self._abstract("list_payment_methods")
 
     # Payment intents --------------------------------------------------------------------------------------------
@@ -232,11 +250,14 @@ class Gateway:
         raise self._abstract("_create_intent")
 
     def retrieve_intent(self, intent_id: str) -> GatewayIntent:
+        """The PaymentIntent as the provider has it now."""
         raise self._abstract("retrieve_intent")
 
     def confirm_intent(
         self, intent_id: str, *, payment_method: str | None = None, return_url: str = "", idempotency_key: str
     ) -> GatewayIntent:
+        """Confirm the intent, optionally with ``payment_method``; ``ValueError`` without a valid idempotency key,
+        ``PaymentDeclined`` on a decline."""
         _require_key("confirm_intent", idempotency_key)
         return self._confirm_intent(
             intent_id, payment_method=payment_method, return_url=return_url, idempotency_key=idempotency_key
@@ -248,6 +269,8 @@ class Gateway:
         raise self._abstract("_confirm_intent")
 
     def capture_intent(self, intent_id: str, *, amount: int | None = None, idempotency_key: str) -> GatewayIntent:
+        """Capture an authorised intent: all of it, or ``amount`` minor units; ``ValueError`` without a valid
+        idempotency key."""
         _require_key("capture_intent", idempotency_key)
         return self._capture_intent(intent_id, amount=amount, idempotency_key=idempotency_key)
 
@@ -255,6 +278,7 @@ class Gateway:
         raise self._abstract("_capture_intent")
 
     def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> GatewayIntent:
+        """Cancel an intent that has not succeeded; ``ValueError`` without a valid idempotency key."""
         _require_key("cancel_intent", idempotency_key)
         return self._cancel_intent(intent_id, idempotency_key=idempotency_key)
 
@@ -264,6 +288,8 @@ class Gateway:
     # Refunds ------------------------------------------------------------------------------------------------------
 
     def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> GatewayRefund:
+        """Refund ``request.amount`` minor units of the intent's charge; ``ValueError`` without a valid idempotency
+        key or a positive amount."""
         _require_key("create_refund", idempotency_key)
         if request.amount <= 0:
             raise ValueError(f"create_refund needs a positive amount in minor units, got {request.amount}.")
@@ -273,6 +299,7 @@ class Gateway:
         raise self._abstract("_create_refund")
 
     def retrieve_refund(self, refund_id: str) -> GatewayRefund:
+        """The refund as the provider has it now."""
         raise self._abstract("retrieve_refund")
 
     def list_refunds(self, payment_intent: str) -> list[GatewayRefund]:
@@ -282,6 +309,7 @@ class Gateway:
     # Reads the webhook worker and reconciliation need ---------------------------------------------------------
 
     def retrieve_charge(self, charge_id: str) -> GatewayCharge:
+        """The charge as the provider has it now."""
         raise self._abstract("retrieve_charge")
 
     def retrieve_balance_transaction(self, transaction_id: str) -> GatewayBalanceTransaction:
@@ -299,6 +327,7 @@ def _id(value: Any) -> str | None:
 
 
 def customer_from(data: Mapping[str, Any]) -> GatewayCustomer:
+    """A ``GatewayCustomer`` from a Stripe-shaped customer mapping."""
     settings = data.get("invoice_settings") or {}
     return GatewayCustomer(
         id=data["id"],
@@ -309,6 +338,7 @@ def customer_from(data: Mapping[str, Any]) -> GatewayCustomer:
 
 
 def payment_method_from(data: Mapping[str, Any]) -> GatewayPaymentMethod:
+    """A ``GatewayPaymentMethod`` from a Stripe-shaped payment method mapping."""
     card = data.get("card") or {}
     return GatewayPaymentMethod(
         id=data["id"],
@@ -323,6 +353,7 @@ def payment_method_from(data: Mapping[str, Any]) -> GatewayPaymentMethod:
 
 
 def setup_intent_from(data: Mapping[str, Any]) -> GatewaySetupIntent:
+    """A ``GatewaySetupIntent`` from a Stripe-shaped SetupIntent mapping."""
     return GatewaySetupIntent(
         id=data["id"],
         client_secret=data.get("client_secret") or "",
@@ -334,6 +365,8 @@ def setup_intent_from(data: Mapping[str, Any]) -> GatewaySetupIntent:
 
 
 def intent_from(data: Mapping[str, Any]) -> GatewayIntent:
+    """A ``GatewayIntent`` from a Stripe-shaped PaymentIntent mapping, with ``last_payment_error``'s codes and
+    ``next_action``'s type."""
     error = data.get("last_payment_error") or {}
     next_action = data.get("next_action") or {}
     return GatewayIntent(
@@ -357,6 +390,7 @@ def intent_from(data: Mapping[str, Any]) -> GatewayIntent:
 
 
 def refund_from(data: Mapping[str, Any]) -> GatewayRefund:
+    """A ``GatewayRefund`` from a Stripe-shaped refund mapping; a refund without a status counts as ``succeeded``."""
     return GatewayRefund(
         id=data["id"],
         amount=int(data["amount"]),
@@ -373,6 +407,7 @@ def refund_from(data: Mapping[str, Any]) -> GatewayRefund:
 
 
 def balance_transaction_from(data: Mapping[str, Any]) -> GatewayBalanceTransaction:
+    """A ``GatewayBalanceTransaction`` from a Stripe-shaped balance transaction mapping."""
     return GatewayBalanceTransaction(
         id=data["id"],
         amount=int(data["amount"]),
@@ -383,6 +418,8 @@ def balance_transaction_from(data: Mapping[str, Any]) -> GatewayBalanceTransacti
 
 
 def charge_from(data: Mapping[str, Any]) -> GatewayCharge:
+    """A ``GatewayCharge`` from a Stripe-shaped charge mapping, with its balance transaction and listed refunds when
+    expanded."""
     txn = data.get("balance_transaction")
     refunds = data.get("refunds")
     listed = refunds.get("data") if isinstance(refunds, Mapping) else None

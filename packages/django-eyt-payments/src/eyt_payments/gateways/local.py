@@ -26,28 +26,33 @@ class DatabaseStore:
         self.on_emit = on_emit
 
     def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        """The object with ``object_id``, or ``None``; ``for_update`` locks its row until the transaction ends."""
         from eyt_payments.models import SimulatedObject
 
         rows = SimulatedObject.objects.select_for_update() if for_update else SimulatedObject.objects
         return rows.filter(pk=object_id).values_list("data", flat=True).first()
 
     def save(self, obj: dict[str, Any]) -> None:
+        """Insert or replace the object's row."""
         from eyt_payments.models import SimulatedObject
 
         SimulatedObject.objects.update_or_create(id=obj["id"], defaults={"object": obj["object"], "data": obj})
 
     def objects(self, object_type: str) -> Iterator[dict[str, Any]]:
+        """Every stored object of ``object_type`` (``customer``, ``refund`` ...)."""
         from eyt_payments.models import SimulatedObject
 
         return iter(SimulatedObject.objects.filter(object=object_type).values_list("data", flat=True))
 
     def replay(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """``(params digest, recorded answer)`` of the request made with idempotency key ``key``, or ``None``."""
         from eyt_payments.models import SimulatedRequest
 
         found = SimulatedRequest.objects.filter(pk=key).values_list("params_digest", "response").first()
         return (found[0], found[1]) if found else None
 
     def remember(self, key: str, operation: str, digest: str, response: dict[str, Any]) -> None:
+        """Record the answer to the request made with idempotency key ``key``, for ``replay``."""
         from eyt_payments.models import SimulatedRequest
 
         SimulatedRequest.objects.create(
@@ -55,6 +60,8 @@ class DatabaseStore:
         )
 
     def emit(self, event: dict[str, Any]) -> None:
+        """Store ``event`` as an undelivered ``SimulatedEvent``; with ``on_emit``, deliver it after the transaction
+        commits."""
         from eyt_payments.models import SimulatedEvent
 
         SimulatedEvent.objects.create(id=event["id"], type=event["type"], payload=event)
@@ -63,6 +70,7 @@ class DatabaseStore:
             transaction.on_commit(partial(self.on_emit, [event["id"]]))
 
     def atomic(self) -> AbstractContextManager[Any]:
+        """A database transaction (``transaction.atomic()``)."""
         return transaction.atomic()
 
 
@@ -75,6 +83,7 @@ class LocalGateway(SimulatorGateway):
     option_names = frozenset({"deliver_webhooks"})
 
     def make_store(self) -> SimulatorStore:
+        """A ``DatabaseStore``, delivering events after each commit unless ``deliver_webhooks`` is ``False``."""
         deliver = self.options.get("deliver_webhooks", True)
         return DatabaseStore(on_emit=self.deliver_events if deliver else None)
 
@@ -95,6 +104,7 @@ class LocalGateway(SimulatorGateway):
         return list(pending)
 
     def mark_delivered(self, event_id: str) -> None:
+        """Mark the event delivered, so ``pending_events`` no longer returns it."""
         from eyt_payments.models import SimulatedEvent
 
         SimulatedEvent.objects.filter(pk=event_id).update(delivered_at=timezone.now())

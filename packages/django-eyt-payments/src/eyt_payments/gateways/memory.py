@@ -41,6 +41,8 @@ class _Failure:
 
 @dataclass
 class MemoryStore:
+    """Simulator state in dictionaries of this process; objects are copied in and out, so callers never share them."""
+
     objects_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -48,25 +50,33 @@ class MemoryStore:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        """A copy of the object with ``object_id``, or ``None``; ``for_update`` is ignored (``atomic`` holds the
+        lock)."""
         found = self.objects_by_id.get(object_id)
         return copy.deepcopy(found) if found is not None else None
 
     def save(self, obj: dict[str, Any]) -> None:
+        """Store a copy of the object, replacing any with the same id."""
         self.objects_by_id[obj["id"]] = copy.deepcopy(obj)
 
     def objects(self, object_type: str) -> Iterator[dict[str, Any]]:
+        """Copies of every stored object of ``object_type``."""
         return (copy.deepcopy(o) for o in list(self.objects_by_id.values()) if o["object"] == object_type)
 
     def replay(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """``(params digest, recorded answer)`` of the request made with idempotency key ``key``, or ``None``."""
         return self.requests.get(key)
 
     def remember(self, key: str, operation: str, digest: str, response: dict[str, Any]) -> None:
+        """Record the answer to the request made with idempotency key ``key``, for ``replay``."""
         self.requests[key] = (digest, copy.deepcopy(response))
 
     def emit(self, event: dict[str, Any]) -> None:
+        """Append ``event`` to ``events``."""
         self.events.append(event)
 
     def atomic(self) -> AbstractContextManager[Any]:
+        """The store's re-entrant lock: one simulator operation at a time (nothing is rolled back on error)."""
         return self.lock
 
 
@@ -77,6 +87,7 @@ class MemoryGateway(SimulatorGateway):
     operations: ClassVar[tuple[str, ...]] = OPERATIONS
 
     def make_store(self) -> SimulatorStore:
+        """A new, empty ``MemoryStore``, also kept as ``self.store``."""
         self.store = MemoryStore()
         return self.store
 
@@ -95,6 +106,7 @@ class MemoryGateway(SimulatorGateway):
         return [event for event in self.store.events if event["id"] not in self.store.delivered]
 
     def mark_delivered(self, event_id: str) -> None:
+        """Mark the event delivered, so ``pending_events`` no longer returns it."""
         self.store.delivered.add(event_id)
 
     def deliver_events(self) -> list[str]:
@@ -128,6 +140,8 @@ class MemoryGateway(SimulatorGateway):
         return operation
 
     def call(self, operation: Operation, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
+        """Records the request in ``outbox``, then runs it, unless ``fail_next`` planned a ``GatewayUnavailable`` for
+        this operation (raised after or instead of running it)."""
         self.outbox.append(GatewayCall(operation, copy.deepcopy(dict(params)), key))
         failure = next((f for f in self._failures if f.operation == operation), None)
         if failure is None:

@@ -75,16 +75,32 @@ OPERATIONS: tuple[str, ...] = get_args(Operation)
 
 
 class SimulatorStore(Protocol):
-    def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None: ...
-    def save(self, obj: dict[str, Any]) -> None: ...
-    def objects(self, object_type: str) -> Iterator[dict[str, Any]]: ...
-    def replay(self, key: str) -> tuple[str, dict[str, Any]] | None: ...
-    def remember(self, key: str, operation: str, digest: str, response: dict[str, Any]) -> None: ...
-    def emit(self, event: dict[str, Any]) -> None: ...
-    def atomic(self) -> AbstractContextManager[Any]: ...
+    """Where a ``SimulatedStripe`` keeps its objects, idempotent answers and events."""
+
+    def load(self, object_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        """The object with ``object_id``, or ``None``; ``for_update`` locks it where the store can."""
+
+    def save(self, obj: dict[str, Any]) -> None:
+        """Insert or replace the object, by its ``id``."""
+
+    def objects(self, object_type: str) -> Iterator[dict[str, Any]]:
+        """Every stored object of ``object_type``."""
+
+    def replay(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """``(params digest, recorded answer)`` of the request made with idempotency key ``key``, or ``None``."""
+
+    def remember(self, key: str, operation: str, digest: str, response: dict[str, Any]) -> None:
+        """Record the answer to the request made with idempotency key ``key``."""
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """Record a Stripe-shaped event."""
+
+    def atomic(self) -> AbstractContextManager[Any]:
+        """A context in which one simulator operation runs as a unit."""
 
 
 def new_id(prefix: str) -> str:
+    """A random Stripe-style id: ``prefix``, an underscore and 24 letters or digits."""
     return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(24))}"
 
 
@@ -186,6 +202,7 @@ class SimulatedStripe:
     # Customers and payment methods ------------------------------------------------------------------------------
 
     def create_customer(self, *, email: str, name: str, metadata: Mapping[str, str], key: str | None) -> dict[str, Any]:
+        """Create a customer without a default payment method; emits ``customer.created``."""
         params = {"email": email, "name": name, "metadata": dict(metadata)}
 
         def run() -> dict[str, Any]:
@@ -204,6 +221,8 @@ class SimulatedStripe:
         return self.idempotent("create_customer", key, params, run)
 
     def set_default_payment_method(self, customer_id: str, payment_method_id: str) -> dict[str, Any]:
+        """Make an attached card the customer's default; ``GatewayRequestError`` if it is not attached to that
+        customer. Emits ``customer.updated``."""
         with self.store.atomic():
             customer = self._get(customer_id, "customer", for_update=True)
             method = self._get(payment_method_id, "payment_method")
@@ -269,6 +288,8 @@ class SimulatedStripe:
         return card
 
     def attach_payment_method(self, payment_method_id: str, customer_id: str) -> dict[str, Any]:
+        """Attach a card (or a ``pm_card_*`` token) to the customer; a declining test card raises
+        ``PaymentDeclined``, a card of another customer ``GatewayRequestError``. Emits ``payment_method.attached``."""
         with self.store.atomic():
             self._get(customer_id, "customer")
             method = self._method(payment_method_id)
@@ -287,6 +308,7 @@ class SimulatedStripe:
             return public(method)
 
     def detach_payment_method(self, payment_method_id: str) -> dict[str, Any]:
+        """Detach a card, clearing the customer's default if it was that card; emits ``payment_method.detached``."""
         with self.store.atomic():
             method = self._get(payment_method_id, "payment_method")
             previous = method.get("customer")
@@ -301,11 +323,14 @@ class SimulatedStripe:
             return public(method)
 
     def list_payment_methods(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's attached cards, newest first."""
         self._get(customer_id, "customer")
         methods = [public(m) for m in self.store.objects("payment_method") if m.get("customer") == customer_id]
         return sorted(methods, key=lambda m: (m["created"], m["id"]), reverse=True)
 
     def create_setup_intent(self, customer_id: str, *, key: str | None) -> dict[str, Any]:
+        """Create an off-session SetupIntent awaiting a payment method; ``confirm_setup_intent`` completes it."""
+
         def run() -> dict[str, Any]:
             self._get(customer_id, "customer")
             setup = self._new(
@@ -337,6 +362,8 @@ class SimulatedStripe:
     # Payment intents -------------------------------------------------------------------------------------------------
 
     def create_intent(self, request: IntentRequest, *, key: str | None) -> dict[str, Any]:
+        """Create a PaymentIntent (``requires_payment_method``, or ``requires_confirmation`` with a card) and confirm
+        it when ``request.confirm``; emits ``payment_intent.created``."""
         params = {name: getattr(request, name) for name in request.__dataclass_fields__}
         params["metadata"] = dict(request.metadata)
 
@@ -375,9 +402,13 @@ class SimulatedStripe:
         return self.idempotent("create_intent", key, params, run)
 
     def retrieve_intent(self, intent_id: str) -> dict[str, Any]:
+        """The PaymentIntent; ``GatewayRequestError`` (``resource_missing``) if there is none."""
         return public(self._get(intent_id, "payment_intent"))
 
     def confirm_intent(self, intent_id: str, *, payment_method: str | None, key: str | None) -> dict[str, Any]:
+        """Confirm the intent with its card (or ``payment_method``): the test card charges, asks for 3D Secure, or
+        declines with ``PaymentDeclined``."""
+
         def run() -> dict[str, Any]:
             intent = self._get(intent_id, "payment_intent", for_update=True)
             if payment_method:
@@ -491,6 +522,9 @@ class SimulatedStripe:
             return public(intent)
 
     def capture_intent(self, intent_id: str, *, amount: int | None, key: str | None) -> dict[str, Any]:
+        """Capture an intent in ``requires_capture``: all of it, or ``amount`` minor units up to what was authorised;
+        emits ``charge.captured`` and ``payment_intent.succeeded``."""
+
         def run() -> dict[str, Any]:
             intent = self._get(intent_id, "payment_intent", for_update=True)
             if intent["status"] != "requires_capture":
@@ -526,6 +560,9 @@ class SimulatedStripe:
         return self.idempotent("capture_intent", key, {"intent": intent_id, "amount": amount}, run)
 
     def cancel_intent(self, intent_id: str, *, key: str | None) -> dict[str, Any]:
+        """Cancel an intent that has not succeeded, been canceled or started processing; emits
+        ``payment_intent.canceled``."""
+
         def run() -> dict[str, Any]:
             intent = self._get(intent_id, "payment_intent", for_update=True)
             if intent["status"] in ("succeeded", "canceled", "processing"):
@@ -543,6 +580,8 @@ class SimulatedStripe:
     # Refunds ---------------------------------------------------------------------------------------------------------
 
     def create_refund(self, request: RefundRequest, *, key: str | None) -> dict[str, Any]:
+        """Refund part or all of a succeeded intent's charge, at most what is unrefunded; emits ``refund.created``
+        and ``charge.refunded``."""
         params = {
             "payment_intent": request.payment_intent,
             "amount": request.amount,
@@ -585,16 +624,20 @@ class SimulatedStripe:
         return self.idempotent("create_refund", key, params, run)
 
     def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
+        """The refund; ``GatewayRequestError`` (``resource_missing``) if there is none."""
         return public(self._get(refund_id, "refund"))
 
     def list_refunds(self, payment_intent: str) -> list[dict[str, Any]]:
+        """Every refund of the intent, newest first."""
         refunds = [public(r) for r in self.store.objects("refund") if r.get("payment_intent") == payment_intent]
         return sorted(refunds, key=lambda r: (r["created"], r["id"]), reverse=True)
 
     def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
+        """The charge; ``GatewayRequestError`` (``resource_missing``) if there is none."""
         return public(self._get(charge_id, "charge"))
 
     def retrieve_balance_transaction(self, transaction_id: str) -> dict[str, Any]:
+        """The balance transaction; ``GatewayRequestError`` (``resource_missing``) if there is none."""
         return public(self._get(transaction_id, "balance_transaction"))
 
 
@@ -614,6 +657,7 @@ class SimulatorGateway(Gateway):
         self.simulator = SimulatedStripe(self.make_store(), fee_for=estimate_stripe_fee_minor)
 
     def make_store(self) -> SimulatorStore:
+        """The store the simulator keeps its state in; every subclass must implement it."""
         raise NotImplementedError(f"{type(self).__name__}.make_store must return the simulator's store.")
 
     def call(self, operation: Operation, params: Mapping[str, Any], key: str | None, run: Callable[[], Any]) -> Any:
@@ -634,6 +678,7 @@ class SimulatorGateway(Gateway):
         )
 
     def set_default_payment_method(self, customer: str, payment_method: str) -> GatewayCustomer:
+        """Set the customer's default card in the simulator (recorded as ``update_customer``)."""
         params = {"customer": customer, "invoice_settings": {"default_payment_method": payment_method}}
         return customer_from(
             self.call(
@@ -656,6 +701,7 @@ class SimulatorGateway(Gateway):
         )
 
     def attach_payment_method(self, payment_method: str, customer: str) -> GatewayPaymentMethod:
+        """Attach a test card to the customer; a declining test card raises ``PaymentDeclined``."""
         params = {"payment_method": payment_method, "customer": customer}
         return payment_method_from(
             self.call(
@@ -667,6 +713,7 @@ class SimulatorGateway(Gateway):
         )
 
     def detach_payment_method(self, payment_method: str) -> GatewayPaymentMethod:
+        """Detach a card from its customer in the simulator."""
         return payment_method_from(
             self.call(
                 "detach_payment_method",
@@ -677,6 +724,7 @@ class SimulatorGateway(Gateway):
         )
 
     def list_payment_methods(self, customer: str) -> list[GatewayPaymentMethod]:
+        """The customer's cards in the simulator, newest first."""
         found = self.call(
             "list_payment_methods",
             {"customer": customer, "type": "card"},
@@ -696,6 +744,7 @@ class SimulatorGateway(Gateway):
         )
 
     def retrieve_intent(self, intent_id: str) -> GatewayIntent:
+        """The PaymentIntent as the simulator has it now."""
         return intent_from(
             self.call("retrieve_intent", {"intent": intent_id}, None, lambda: self.simulator.retrieve_intent(intent_id))
         )
@@ -745,11 +794,13 @@ class SimulatorGateway(Gateway):
         )
 
     def retrieve_refund(self, refund_id: str) -> GatewayRefund:
+        """The refund as the simulator has it now."""
         return refund_from(
             self.call("retrieve_refund", {"refund": refund_id}, None, lambda: self.simulator.retrieve_refund(refund_id))
         )
 
     def list_refunds(self, payment_intent: str) -> list[GatewayRefund]:
+        """Every refund of the intent in the simulator, newest first."""
         found = self.call(
             "list_refunds",
             {"payment_intent": payment_intent},
@@ -759,11 +810,13 @@ class SimulatorGateway(Gateway):
         return [refund_from(refund) for refund in found]
 
     def retrieve_charge(self, charge_id: str) -> GatewayCharge:
+        """The charge as the simulator has it now."""
         return charge_from(
             self.call("retrieve_charge", {"charge": charge_id}, None, lambda: self.simulator.retrieve_charge(charge_id))
         )
 
     def retrieve_balance_transaction(self, transaction_id: str) -> GatewayBalanceTransaction:
+        """The balance transaction as the simulator has it (the fee is the ``EYT_PAYMENTS_STRIPE_FEES`` estimate)."""
         return balance_transaction_from(
             self.call(
                 "retrieve_balance_transaction",

@@ -49,6 +49,9 @@ from eyt_payments.gateways.base import (
     setup_intent_from,
 )
 
+#: Items a list request asks Stripe for (Stripe's most); the lists are read to their end, page after page.
+PAGE_SIZE = 100
+
 
 class RetryingRequestsClient(stripe_sdk.RequestsClient):
     """stripe-python's requests client, also retrying 429 (rate limited) answers."""
@@ -104,14 +107,17 @@ class StripeGateway(Gateway):
 
     @property
     def secret_key(self) -> str:
+        """The Stripe secret key from ``EYT_PAYMENTS_SECRET_KEY`` or ``STRIPE_SECRET_KEY``; empty when unset."""
         return seed_setting("SECRET_KEY") or ""
 
     @property
     def livemode(self) -> bool:
+        """True for a live secret or restricted key (``sk_live_``, ``rk_live_``)."""
         return self.secret_key.startswith(("sk_live_", "rk_live_"))
 
     @property
     def client(self) -> stripe_sdk.StripeClient:
+        """This gateway's ``StripeClient``, built on first use; ``PaymentsConfigurationError`` without a secret key."""
         if self._client is None:
             if not self.secret_key:
                 raise PaymentsConfigurationError(
@@ -129,6 +135,7 @@ class StripeGateway(Gateway):
         return self._client
 
     def check(self) -> list[CheckMessage]:
+        """The Stripe key checks of ``stripe_key_messages()``."""
         from eyt_payments.checks import stripe_key_messages
 
         return stripe_key_messages()
@@ -154,6 +161,7 @@ class StripeGateway(Gateway):
         return customer_from(_dict(self._send(self.client.v1.customers.create, params=params, key=idempotency_key)))
 
     def set_default_payment_method(self, customer: str, payment_method: str) -> GatewayCustomer:
+        """Set the customer's ``invoice_settings.default_payment_method`` on Stripe."""
         params = {"invoice_settings": {"default_payment_method": payment_method}}
         return customer_from(_dict(self._send(self.client.v1.customers.update, customer, params=params)))
 
@@ -163,15 +171,18 @@ class StripeGateway(Gateway):
         return setup_intent_from(_dict(created))
 
     def attach_payment_method(self, payment_method: str, customer: str) -> GatewayPaymentMethod:
+        """Attach the payment method to the customer on Stripe."""
         attached = self._send(self.client.v1.payment_methods.attach, payment_method, params={"customer": customer})
         return payment_method_from(_dict(attached))
 
     def detach_payment_method(self, payment_method: str) -> GatewayPaymentMethod:
+        """Detach the payment method from its customer on Stripe."""
         return payment_method_from(_dict(self._send(self.client.v1.payment_methods.detach, payment_method)))
 
     def list_payment_methods(self, customer: str) -> list[GatewayPaymentMethod]:
-        found = self._send(self.client.v1.payment_methods.list, params={"customer": customer, "type": "card"})
-        return [payment_method_from(_dict(method)) for method in found.data]
+        """The customer's cards on Stripe, every page of the list."""
+        found = self._list_all(self.client.v1.payment_methods.list, {"customer": customer, "type": "card"})
+        return [payment_method_from(_dict(method)) for method in found]
 
     # Payment intents ----------------------------------------------------------------------------------------------
 
@@ -199,6 +210,7 @@ class StripeGateway(Gateway):
         return intent_from(_dict(created))
 
     def retrieve_intent(self, intent_id: str) -> GatewayIntent:
+        """The PaymentIntent as Stripe has it now."""
         return intent_from(_dict(self._send(self.client.v1.payment_intents.retrieve, intent_id)))
 
     def _confirm_intent(
@@ -232,17 +244,29 @@ class StripeGateway(Gateway):
         return refund_from(_dict(self._send(self.client.v1.refunds.create, params=params, key=idempotency_key)))
 
     def retrieve_refund(self, refund_id: str) -> GatewayRefund:
+        """The refund as Stripe has it now."""
         return refund_from(_dict(self._send(self.client.v1.refunds.retrieve, refund_id)))
 
     def list_refunds(self, payment_intent: str) -> list[GatewayRefund]:
-        found = self._send(self.client.v1.refunds.list, params={"payment_intent": payment_intent, "limit": 100})
-        return [refund_from(_dict(refund)) for refund in found.data]
+        """The intent's refunds, newest first, every page of the list."""
+        found = self._list_all(self.client.v1.refunds.list, {"payment_intent": payment_intent})
+        return [refund_from(_dict(refund)) for refund in found]
+
+    def _list_all(self, call: Any, params: Mapping[str, Any]) -> list[Any]:
+        """Every item of a Stripe list, ``PAGE_SIZE`` a request (``auto_paging_iter`` asks for the next page while
+        Stripe says ``has_more``); Stripe's errors are translated on every page."""
+        try:
+            return list(self._send(call, params={**params, "limit": PAGE_SIZE}).auto_paging_iter())
+        except stripe_sdk.StripeError as error:
+            raise translate_error(error) from error
 
     # Reads ------------------------------------------------------------------------------------------------------------
 
     def retrieve_charge(self, charge_id: str) -> GatewayCharge:
+        """The charge as Stripe has it now (its balance transaction as an id, not expanded)."""
         return charge_from(_dict(self._send(self.client.v1.charges.retrieve, charge_id)))
 
     def retrieve_balance_transaction(self, transaction_id: str) -> GatewayBalanceTransaction:
+        """The balance transaction: Stripe's real fee and net, in the settlement currency."""
         found = self._send(self.client.v1.balance_transactions.retrieve, transaction_id)
         return balance_transaction_from(_dict(found))

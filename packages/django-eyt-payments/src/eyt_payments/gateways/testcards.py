@@ -15,6 +15,9 @@ DECLINE = "decline"
 
 @dataclass(frozen=True)
 class TestCard:
+    """One of Stripe's test card numbers and what the simulators do with it (``outcome``, and ``decline_code`` for a
+    decline)."""
+
     number: str
     brand: str
     outcome: str
@@ -56,4 +59,5 @@ TEST_PAYMENT_METHODS = {
 
 
 def find_test_card(number: str) -> TestCard | None:
+    """The test card with ``number`` (spaces ignored), or ``None`` for any other number."""
     return TEST_CARDS.get("".join(number.split()))

@@ -19,6 +19,7 @@ logger = logging.getLogger("eyt_payments.security")
 
 
 def is_enabled() -> bool:
+    """True when django-eyt-audit (``eyt_audit``) is installed."""
     return apps.is_installed("eyt_audit")
 
 

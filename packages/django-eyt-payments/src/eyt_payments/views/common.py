@@ -33,6 +33,7 @@ def simulator() -> SimulatorGateway:
 
 
 def uses_simulator() -> bool:
+    """True when the configured gateway is an offline simulator rather than Stripe."""
     return isinstance(get_gateway(), SimulatorGateway)
 
 

@@ -36,6 +36,8 @@ class StripeEvent:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> StripeEvent:
+        """The envelope of a Stripe event payload; ``KeyError`` when ``id``, ``type``, ``created`` or ``data.object``
+        is missing."""
         data = payload["data"]
         return cls(
             id=payload["id"],
@@ -49,11 +51,14 @@ class StripeEvent:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a handler did with an event: the ``WebhookEvent`` status to store and a note of at most 255 characters."""
+
     status: str
     note: str = ""
 
     @classmethod
     def processed(cls, applied: sync.Applied | None = None) -> Outcome:
+        """A processed outcome; with ``applied``, its notes (or "no change" when nothing changed) are the note."""
         if applied is None:
             return cls(WebhookEvent.Status.PROCESSED)
         note = "; ".join(applied.notes) or ("" if applied.changes else "no change")
@@ -61,6 +66,7 @@ class Outcome:
 
     @classmethod
     def ignored(cls, note: str) -> Outcome:
+        """An ignored outcome with ``note``."""
         return cls(WebhookEvent.Status.IGNORED, note[:255])
 
 
@@ -77,6 +83,9 @@ HANDLERS: dict[str, Handler] = {}
 
 
 def handles(*event_types: str) -> Callable[[Handler], Handler]:
+    """Decorator registering the handler in ``HANDLERS`` for each of ``event_types``; a later registration replaces
+    an earlier one."""
+
     def register(handler: Handler) -> Handler:
         for event_type in event_types:
             HANDLERS[event_type] = handler
@@ -143,6 +152,8 @@ def _finish(event: StripeEvent, payment: Payment, applied: sync.Applied) -> Outc
     "payment_intent.amount_capturable_updated",
 )
 def intent_changed(event: StripeEvent) -> Outcome:
+    """Brings the payment forward to the event's PaymentIntent, fetching the intent again when the event may be stale
+    (``needs_fresh_intent``)."""
     intent = intent_from(event.object)
     payment = _payment(event, intent_id=intent.id, local_id=intent.metadata.get("eyt_payment_id"))
     at: datetime | None = event.created
@@ -188,6 +199,8 @@ def charge_refunded(event: StripeEvent) -> Outcome:
 
 @handles("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 def refund_changed(event: StripeEvent) -> Outcome:
+    """Applies the refund to the payment's ledger; a refund asked for here and not yet recorded waits
+    (``WaitForObject``), then is adopted."""
     refund = refund_from(event.object)
     payment = _payment(event, intent_id=refund.payment_intent, charge_id=refund.charge)
     return _finish(event, payment, _apply_refund(payment, refund, event))
@@ -213,6 +226,8 @@ def _apply_refund(payment: Payment, refund: Any, event: StripeEvent) -> sync.App
     "charge.dispute.funds_reinstated",
 )
 def dispute_changed(event: StripeEvent) -> Outcome:
+    """Records the dispute's status on the payment; a formal dispute makes the payment ``disputed``, an inquiry
+    leaves its status alone."""
     dispute = event.object
     intent_id = dispute.get("payment_intent")
     charge_id = dispute.get("charge")
@@ -239,6 +254,7 @@ def _customer(event: StripeEvent, customer_id: Any) -> Customer:
 
 @handles("payment_method.attached")
 def payment_method_attached(event: StripeEvent) -> Outcome:
+    """Records (or updates) the card attached to a customer of this site; another account's customers are skipped."""
     method = payment_method_from(event.object)
     customer = _customer(event, method.customer)
     _, created = PaymentMethod.objects.update_or_create(
@@ -258,6 +274,7 @@ def payment_method_attached(event: StripeEvent) -> Outcome:
 
 @handles("payment_method.detached")
 def payment_method_detached(event: StripeEvent) -> Outcome:
+    """Deletes the detached card's row; a card not known here is skipped."""
     method = PaymentMethod.objects.filter(stripe_payment_method_id=event.object.get("id")).first()
     if method is None:
         raise Skip(f"payment method {event.object.get('id')} is not known here")
@@ -268,6 +285,7 @@ def payment_method_detached(event: StripeEvent) -> Outcome:
 
 @handles("customer.deleted")
 def customer_deleted(event: StripeEvent) -> Outcome:
+    """Marks the customer deleted (at the event's time) and deletes its saved cards; an unknown customer is skipped."""
     customer = _customer(event, event.object.get("id"))
     if customer.deleted_at is None:
         Customer.objects.filter(pk=customer.pk).update(deleted_at=event.created)
