@@ -63,6 +63,21 @@ def webhook_secret(settings):
 
 
 @pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    """Post a signed event and run what follows the commit (the wake-up task, then signals); returns its row."""
+    from eyt_payments.models import WebhookEvent
+    from tests.stripe_events import event, post
+
+    def deliver(event_type, obj, **envelope):
+        payload = event(event_type, obj, **envelope)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post(client, payload).status_code == 200
+        return WebhookEvent.objects.get(pk=payload["id"])
+
+    return deliver
+
+
+@pytest.fixture
 def received():
     """Every payments signal sent during the test, as (signal name, kwargs)."""
     from eyt_payments import signals

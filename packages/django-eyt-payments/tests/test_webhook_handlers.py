@@ -7,34 +7,19 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from eyt_payments.models import Customer, Payment, PaymentMethod, Refund, WebhookEvent
+from eyt_payments.models import Customer, Payment, PaymentMethod, Refund
 from tests.conftest import open_payment, paid
 from tests.stripe_events import (
     balance_transaction,
     charge,
     dispute,
-    event,
     failed_intent,
     intent,
-    post,
     refund,
     resource,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_secret")]
-
-
-@pytest.fixture
-def deliver(client, django_capture_on_commit_callbacks):
-    """Post a signed event and run what follows the commit (the wake-up task, then signals)."""
-
-    def deliver(event_type, obj, **envelope):
-        payload = event(event_type, obj, **envelope)
-        with django_capture_on_commit_callbacks(execute=True):
-            assert post(client, payload).status_code == 200
-        return WebhookEvent.objects.get(pk=payload["id"])
-
-    return deliver
 
 
 def names(received):

@@ -7,23 +7,12 @@ import uuid
 import pytest
 
 from eyt_payments.exceptions import GatewayError, InvalidRefund, RefundExceedsPayment
-from eyt_payments.models import Payment, Refund, WebhookEvent
+from eyt_payments.models import Payment, Refund
 from tests.conftest import open_payment, paid
-from tests.stripe_events import charge, dispute, event, intent, post, refund
+from tests.stripe_events import charge, dispute, intent, refund
 
 NOW = int(time.time())
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_secret")]
-
-
-@pytest.fixture
-def deliver(client, django_capture_on_commit_callbacks):
-    def deliver(event_type, obj, **envelope):
-        payload = event(event_type, obj, **envelope)
-        with django_capture_on_commit_callbacks(execute=True):
-            assert post(client, payload).status_code == 200
-        return WebhookEvent.objects.get(pk=payload["id"])
-
-    return deliver
 
 
 def disputed_signals(received):

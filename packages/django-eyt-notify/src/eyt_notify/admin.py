@@ -57,13 +57,17 @@ class SortableChangeList(ChangeList):
 
 
 class RegisteredValueFilter(admin.SimpleListFilter):
-    """Lists the registered types' values instead of reading the distinct values of millions of rows."""
+    """Lists the registered types' values instead of reading the distinct values of millions of rows: the field
+    ``attribute`` of each ``NotificationType`` (one value, or a tuple of them)."""
 
-    def values(self) -> list[str]:
-        raise NotImplementedError
+    attribute = ""
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(value, value) for value in sorted(set(self.values()))]
+        values: set[str] = set()
+        for kind in registered_types():
+            value = getattr(kind, self.attribute)
+            values.update(value if isinstance(value, tuple) else [value])
+        return [(value, value) for value in sorted(values)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -73,25 +77,19 @@ class RegisteredValueFilter(admin.SimpleListFilter):
 class TypeFilter(RegisteredValueFilter):
     title = _("type")
     parameter_name = "notification_type"
-
-    def values(self) -> list[str]:
-        return [kind.key for kind in registered_types()]
+    attribute = "key"
 
 
 class CategoryFilter(RegisteredValueFilter):
     title = _("category")
     parameter_name = "category"
-
-    def values(self) -> list[str]:
-        return [kind.category for kind in registered_types()]
+    attribute = "category"
 
 
 class ChannelFilter(RegisteredValueFilter):
     title = _("channel")
     parameter_name = "channel"
-
-    def values(self) -> list[str]:
-        return [channel for kind in registered_types() for channel in kind.channels]
+    attribute = "channels"
 
 
 class DeliveryInline(_DeliveryInline):
